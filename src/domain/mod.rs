@@ -1,0 +1,8 @@
+//! Pure rules: values parsed from input, the permission policy, and (in later modules) the case
+//! state machine and deadline arithmetic. Nothing here does I/O or knows about HTTP or SQL.
+
+pub mod account;
+pub mod policy;
+pub mod validation;
+
+pub use validation::{FieldError, FieldErrors};

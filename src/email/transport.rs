@@ -1,0 +1,86 @@
+//! Where mail goes: an SMTP server, `.eml` files in a folder, or the log.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
+
+use crate::config::{MailSettings, MailTransportKind};
+use crate::db::models::OutboundEmail;
+
+/// Checks an SMTP URL as lettre will read it (`smtp://host:port`, `smtps://…`, credentials and
+/// `?tls=required|opportunistic` allowed).
+pub fn check_smtp_url(url: &str) -> Result<(), String> {
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map(|_| ()).map_err(|e| {
+        format!(
+            "not a valid SMTP URL ({e}); use smtp://host:port, smtps://user:pass@host or smtp://host:587?tls=required"
+        )
+    })
+}
+
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    File(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    Log,
+}
+
+impl Transport {
+    pub fn from_settings(settings: &MailSettings) -> Result<Self, String> {
+        Ok(match settings.transport {
+            MailTransportKind::Smtp => {
+                let t = AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.smtp_url.expose_secret())
+                    .map_err(|e| format!("SANDBOX_SMTP_URL: {e}"))?
+                    .timeout(Some(Duration::from_secs(settings.smtp_timeout_seconds.max(1))))
+                    .build();
+                Transport::Smtp(t)
+            }
+            MailTransportKind::File => {
+                std::fs::create_dir_all(&settings.dir)
+                    .map_err(|e| format!("SANDBOX_MAIL_DIR: cannot create {}: {e}", settings.dir.display()))?;
+                Transport::File(AsyncFileTransport::new(&settings.dir), settings.dir.clone())
+            }
+            MailTransportKind::Log => Transport::Log,
+        })
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Transport::Smtp(_) => "SMTP".into(),
+            Transport::File(_, dir) => {
+                let abs =
+                    if dir.is_absolute() { dir.clone() } else { std::env::current_dir().unwrap_or_default().join(dir) };
+                format!(".eml files in {}", abs.display())
+            }
+            Transport::Log => "the log (not delivered)".into(),
+        }
+    }
+
+    pub async fn send(&self, from: &Mailbox, row: &OutboundEmail) -> Result<(), String> {
+        let message = build_message(from, row)?;
+        match self {
+            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::File(t, _) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::Log => {
+                tracing::info!(outbox_id = row.id, to = %row.to_address, subject = %row.subject, "email (log transport)");
+                Ok(())
+            }
+        }
+    }
+}
+
+pub fn build_message(from: &Mailbox, row: &OutboundEmail) -> Result<Message, String> {
+    let to: Mailbox = row.to_address.parse().map_err(|e| format!("bad recipient: {e}"))?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(row.subject.clone())
+        .message_id(Some(row.message_id.clone()))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(row.body_text.clone()))
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(row.body_html.clone())),
+        )
+        .map_err(|e| format!("cannot build message: {e}"))
+}

@@ -1,0 +1,314 @@
+//! `/api/v1/auth/*` and `/api/v1/me`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::dto::UserResponse;
+use super::extract::{client_address, AuthUser};
+use super::input::{parse_required, Field};
+use crate::app::accounts::{self, OrganisationInput, Registration};
+use crate::app::AppContext;
+use crate::domain::account::{short_text, DisplayName, EmailAddress, NewPassword, OrganisationKind, Role};
+use crate::domain::policy::{authorize, Action};
+use crate::domain::FieldErrors;
+use crate::error::{AppError, AppResult, Problem};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationRequest {
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub name: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = OrganisationKind)]
+    pub kind: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub registration_number: Field<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    #[serde(default)]
+    #[schema(value_type = String, format = "email")]
+    pub email: Field<String>,
+    /// At least 12 characters, and not a common password.
+    #[serde(default)]
+    #[schema(value_type = String, format = "password")]
+    pub password: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub display_name: Field<String>,
+    /// `innovator` or `community`.
+    #[serde(default)]
+    #[schema(value_type = Role)]
+    pub role: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<OrganisationRequest>)]
+    pub organisation: Field<serde_json::Value>,
+}
+
+fn parse_organisation(value: serde_json::Value, errors: &mut FieldErrors) -> Option<OrganisationInput> {
+    let org: OrganisationRequest = match serde_json::from_value(value) {
+        Ok(o) => o,
+        Err(e) => {
+            let msg = e.to_string();
+            errors.add("organisation", super::input::describe_serde_error(&msg));
+            return None;
+        }
+    };
+    let name = parse_required(org.name, errors, "organisation.name", |s| short_text(s, 200));
+    let kind = parse_required(org.kind, errors, "organisation.kind", |s| s.parse::<OrganisationKind>());
+    let number = match org.registration_number.optional(errors, "organisation.registration_number") {
+        Some(Some(n)) if !n.trim().is_empty() => {
+            errors.check("organisation.registration_number", short_text(&n, 40)).map(Some)
+        }
+        Some(_) => Some(None),
+        None => None,
+    };
+    Some(OrganisationInput { name: name?, kind: kind?, registration_number: number? })
+}
+
+impl RegisterRequest {
+    fn parse(self) -> Result<Registration, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let email = parse_required(self.email, &mut e, "email", EmailAddress::parse);
+        let password = parse_required(self.password, &mut e, "password", NewPassword::parse);
+        let display_name = parse_required(self.display_name, &mut e, "display_name", DisplayName::parse);
+        let role = parse_required(self.role, &mut e, "role", |s| {
+            s.parse::<Role>()
+                .ok()
+                .filter(|r| r.self_registrable())
+                .ok_or_else(|| "must be innovator or community".to_string())
+        });
+        let organisation = match self.organisation.optional(&mut e, "organisation") {
+            Some(Some(v)) => parse_organisation(v, &mut e).map(Some),
+            Some(None) => Some(None),
+            None => None,
+        };
+        match (email, password, display_name, role, organisation) {
+            (Some(email), Some(password), Some(display_name), Some(role), Some(organisation)) if e.is_empty() => {
+                Ok(Registration { email, password, display_name, role, organisation })
+            }
+            _ => Err(e),
+        }
+    }
+}
+
+/// Register as an innovator or a community member. A verification email follows.
+#[utoipa::path(
+    post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Registered; a verification email is queued", body = UserResponse),
+        (status = 409, description = "The email address is already registered", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, all named", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn register(ctx: web::Data<AppContext>, body: web::Json<RegisterRequest>) -> AppResult<HttpResponse> {
+    let registration = body.into_inner().parse()?;
+    let account = accounts::register(&ctx, registration).await?;
+    Ok(HttpResponse::Created().json(UserResponse::from(account)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// The token from the emailed link.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub token: Field<String>,
+}
+
+/// Confirm an email address with the token from the verification email.
+#[utoipa::path(
+    post, path = "/api/v1/auth/verify-email", tag = "accounts", request_body = TokenRequest,
+    responses(
+        (status = 200, description = "Verified", body = UserResponse),
+        (status = 422, description = "The token is invalid, used or expired", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn verify_email(ctx: web::Data<AppContext>, body: web::Json<TokenRequest>) -> AppResult<HttpResponse> {
+    let mut e = FieldErrors::new();
+    let token = parse_required(body.into_inner().token, &mut e, "token", |s| short_text(s, 200));
+    e.into_result()?;
+    let account = accounts::verify_email(&ctx, token.unwrap_or_default()).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(account)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[serde(default)]
+    #[schema(value_type = String, format = "email")]
+    pub email: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = String, format = "password")]
+    pub password: Field<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Exchange at `/api/v1/auth/refresh` for a new pair; each refresh token works once.
+    pub refresh_token: String,
+}
+
+impl From<accounts::TokenPair> for TokenResponse {
+    fn from(p: accounts::TokenPair) -> Self {
+        TokenResponse {
+            access_token: p.access_token,
+            token_type: "Bearer".into(),
+            expires_in: p.expires_in,
+            refresh_token: p.refresh_token,
+        }
+    }
+}
+
+/// Log in with email and password.
+#[utoipa::path(
+    post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 401, description = "Wrong email or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn login(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    let mut e = FieldErrors::new();
+    let email = parse_required(body.email, &mut e, "email", |s| short_text(s, 254));
+    let password = body.password.required(&mut e, "password");
+    e.into_result()?;
+    let (Some(email), Some(password)) = (email, password) else {
+        return Err(AppError::BadRequest("email and password are required".into()));
+    };
+    let pair = accounts::login(&ctx, email, password, client_address(&req)).await?;
+    Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub refresh_token: Field<String>,
+}
+
+fn refresh_token(body: RefreshRequest) -> AppResult<String> {
+    let mut e = FieldErrors::new();
+    let token = parse_required(body.refresh_token, &mut e, "refresh_token", |s| short_text(s, 200));
+    e.into_result()?;
+    token.ok_or_else(|| AppError::BadRequest("refresh_token is required".into()))
+}
+
+/// Exchange a refresh token for a new access and refresh token. Reusing a refresh token ends
+/// the whole login.
+#[utoipa::path(
+    post, path = "/api/v1/auth/refresh", tag = "accounts", request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair", body = TokenResponse),
+        (status = 401, description = "Invalid, expired, revoked or reused", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn refresh(ctx: web::Data<AppContext>, body: web::Json<RefreshRequest>) -> AppResult<HttpResponse> {
+    let token = refresh_token(body.into_inner())?;
+    let pair = accounts::refresh(&ctx, token).await?;
+    Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
+}
+
+/// Log out: the refresh token (and its login) stops working.
+#[utoipa::path(
+    post, path = "/api/v1/auth/logout", tag = "accounts", request_body = RefreshRequest,
+    responses((status = 204, description = "Logged out"))
+)]
+pub async fn logout(ctx: web::Data<AppContext>, body: web::Json<RefreshRequest>) -> AppResult<HttpResponse> {
+    let token = refresh_token(body.into_inner())?;
+    accounts::logout(&ctx, token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    #[serde(default)]
+    #[schema(value_type = String, format = "email")]
+    pub email: Field<String>,
+}
+
+/// Ask for a password reset link. Always `202`, whether or not the address has an account.
+#[utoipa::path(
+    post, path = "/api/v1/auth/password-reset", tag = "accounts", request_body = PasswordResetRequest,
+    responses((status = 202, description = "If the address has an account, a link is on its way"))
+)]
+pub async fn password_reset(
+    ctx: web::Data<AppContext>,
+    body: web::Json<PasswordResetRequest>,
+) -> AppResult<HttpResponse> {
+    let mut e = FieldErrors::new();
+    let email = body.into_inner().email.required(&mut e, "email");
+    e.into_result()?;
+    accounts::request_password_reset(&ctx, email.unwrap_or_default()).await?;
+    Ok(HttpResponse::Accepted().json(serde_json::json!({
+        "detail": "if the address belongs to an account, a reset link has been sent to it"
+    })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirm {
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub token: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = String, format = "password")]
+    pub new_password: Field<String>,
+}
+
+/// Choose a new password with the token from a reset (or invitation) email. All existing logins end.
+#[utoipa::path(
+    post, path = "/api/v1/auth/password-reset/confirm", tag = "accounts", request_body = PasswordResetConfirm,
+    responses(
+        (status = 204, description = "Password changed"),
+        (status = 422, description = "Invalid token or password", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn password_reset_confirm(
+    ctx: web::Data<AppContext>,
+    body: web::Json<PasswordResetConfirm>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    let mut e = FieldErrors::new();
+    let token = parse_required(body.token, &mut e, "token", |s| short_text(s, 200));
+    let password = parse_required(body.new_password, &mut e, "new_password", NewPassword::parse);
+    e.into_result()?;
+    let (Some(token), Some(password)) = (token, password) else {
+        return Err(AppError::BadRequest("token and new_password are required".into()));
+    };
+    accounts::confirm_password_reset(&ctx, token, password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The logged-in user's account.
+#[utoipa::path(
+    get, path = "/api/v1/me", tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account", body = UserResponse),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn me(ctx: web::Data<AppContext>, user: AuthUser) -> AppResult<HttpResponse> {
+    authorize(Some(&user.0), Action::ReadOwnAccount).map_err(|r| AppError::refused(r, "read this account"))?;
+    let account = accounts::account(&ctx, user.0.user_id).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(account)))
+}

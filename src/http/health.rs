@@ -1,0 +1,35 @@
+//! Liveness and readiness.
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::AppContext;
+use crate::error::{AppError, AppResult, Problem};
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// The service can reach its database.
+#[utoipa::path(
+    get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, body = Health),
+        (status = 503, description = "The database cannot be reached", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn readyz(ctx: web::Data<AppContext>) -> AppResult<HttpResponse> {
+    if ctx.db.ping().await {
+        Ok(HttpResponse::Ok().json(Health { status: "ready" }))
+    } else {
+        Err(AppError::Unavailable("database ping failed".into()))
+    }
+}

@@ -1,0 +1,85 @@
+//! The request wrapper: request ids, the access log line, security headers, and turning every
+//! error the framework makes itself (unknown route, wrong method, …) into problem+json.
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::Error;
+use tracing::Instrument;
+
+use crate::error::{problem_for_status, PROBLEM_JSON, REQUEST_ID};
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+fn acceptable_request_id(v: &str) -> bool {
+    !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| acceptable_request_id(v))
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let authenticated = req.headers().contains_key(header::AUTHORIZATION);
+    let path = req.path().to_string();
+    let sensitive = authenticated || path.starts_with("/api/v1/auth") || path.starts_with("/account/");
+    let method = req.method().to_string();
+    let span = tracing::info_span!("request", request_id = %request_id, %method, %path);
+
+    let result = REQUEST_ID.scope(request_id.clone(), next.call(req).instrument(span.clone())).await;
+    // A clone of the request held across the call would stop the router from matching it, so an
+    // error from an inner middleware is passed on as it is (handlers' errors are responses here).
+    let response = result?.map_into_boxed_body();
+    let status = response.status();
+    let needs_problem = status.as_u16() >= 400 && {
+        let ct = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        !(ct.starts_with(PROBLEM_JSON) || ct.starts_with("text/html"))
+    };
+    let mut response = if needs_problem {
+        let (req, old) = response.into_parts();
+        let mut problem = REQUEST_ID.sync_scope(request_id.clone(), || problem_for_status(status));
+        if status.as_u16() == 405 {
+            if let Some(allow) = old.headers().get(header::ALLOW).and_then(|v| v.to_str().ok()) {
+                problem.detail = format!("this address accepts {allow}");
+            }
+        }
+        let mut new = problem.response();
+        for (name, value) in old.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                new.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        ServiceResponse::new(req, new)
+    } else {
+        response
+    };
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), v);
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if sensitive {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        if status.is_server_error() {
+            tracing::error!(status = status.as_u16(), elapsed_ms, "request failed");
+        } else {
+            tracing::info!(status = status.as_u16(), elapsed_ms, "request");
+        }
+    });
+    Ok(response)
+}

@@ -1,0 +1,42 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{accounts, health, users};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Planning Sandbox API",
+        description = "Case management for planning regulatory sandboxes. Errors are application/problem+json (RFC 9457); lists are JSON arrays with X-Total-Count (capped) and Link headers.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    paths(
+        health::healthz, health::readyz,
+        accounts::register, accounts::verify_email, accounts::login, accounts::refresh, accounts::logout,
+        accounts::password_reset, accounts::password_reset_confirm, accounts::me,
+        users::list, users::create, users::get, users::update, users::outbox, users::resend,
+    ),
+    components(schemas(crate::error::Problem, crate::domain::FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "accounts", description = "Registration, login and tokens"),
+        (name = "users", description = "User administration"),
+        (name = "admin", description = "Operations for administrators"),
+        (name = "operations", description = "Health and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
