@@ -104,6 +104,8 @@ pub struct Settings {
 pub struct DatabaseSettings {
     pub url: String,
     pub pool_size: u32,
+    /// Connections kept open while idle.
+    pub min_idle: u32,
     pub sqlite_busy_timeout_ms: u32,
     pub connect_timeout_seconds: u64,
 }

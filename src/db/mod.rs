@@ -60,11 +60,26 @@ pub enum ManagerError {
     Query(#[from] diesel::result::Error),
 }
 
-impl ManageConnection for Manager {
-    type Connection = DbConn;
-    type Error = ManagerError;
+/// A pooled connection and whether it was found dead (the server restarted, the network broke),
+/// so that the pool drops it instead of handing it out again.
+pub struct PooledConn {
+    conn: DbConn,
+    broken: bool,
+}
 
-    fn connect(&self) -> Result<DbConn, ManagerError> {
+impl PooledConn {
+    /// Runs `f`; when it fails, checks that the connection still answers and marks it broken if not.
+    fn use_with<T, E>(&mut self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E> {
+        let result = f(&mut self.conn);
+        if result.is_err() && self.conn.batch_execute("SELECT 1").is_err() {
+            self.broken = true;
+        }
+        result
+    }
+}
+
+impl Manager {
+    fn open(&self) -> Result<DbConn, ManagerError> {
         match &self.url {
             DatabaseUrl::Postgres(url) => Ok(DbConn::Pg(PgConnection::establish(url)?)),
             DatabaseUrl::Sqlite(path) => {
@@ -78,13 +93,22 @@ impl ManageConnection for Manager {
             }
         }
     }
+}
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ManagerError> {
-        conn.batch_execute("SELECT 1").map_err(ManagerError::from)
+impl ManageConnection for Manager {
+    type Connection = PooledConn;
+    type Error = ManagerError;
+
+    fn connect(&self) -> Result<PooledConn, ManagerError> {
+        Ok(PooledConn { conn: self.open()?, broken: false })
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    fn is_valid(&self, conn: &mut PooledConn) -> Result<(), ManagerError> {
+        conn.conn.batch_execute("SELECT 1").map_err(ManagerError::from)
+    }
+
+    fn has_broken(&self, conn: &mut PooledConn) -> bool {
+        conn.broken
     }
 }
 
@@ -125,7 +149,7 @@ impl Db {
         drop(first);
         let pool = r2d2::Pool::builder()
             .max_size(settings.pool_size)
-            .min_idle(Some(1))
+            .min_idle(Some(settings.min_idle.min(settings.pool_size)))
             .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(settings.connect_timeout_seconds.max(1)))
             .error_handler(Box::new(r2d2::LoggingErrorHandler))
@@ -152,7 +176,7 @@ impl Db {
         let pool = self.pool.clone();
         let joined = tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(|e| E::from(DbError::Pool(e.to_string())))?;
-            f(&mut conn)
+            conn.use_with(f)
         })
         .await;
         match joined {
@@ -183,13 +207,13 @@ impl Db {
         E: From<DbError>,
     {
         let mut conn = self.pool.get().map_err(|e| E::from(DbError::Pool(e.to_string())))?;
-        f(&mut conn)
+        conn.use_with(f)
     }
 
     /// Applies every pending migration for this backend; returns how many ran.
     pub fn migrate(&self) -> Result<usize, String> {
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
-        run_migrations(&mut conn)
+        conn.use_with(run_migrations)
     }
 
     /// True when the database answers a trivial query.

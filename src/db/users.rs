@@ -257,6 +257,9 @@ pub fn record_login_failure(conn: &mut DbConn, email: &str, address: &str, now: 
         .execute(conn)
 }
 
+/// How many failures, and the oldest of them, within the window.
+pub type FailureCount = (i64, Option<NaiveDateTime>);
+
 /// Failures since `since` for an account and for an address, with the oldest of each (to tell
 /// the client when to retry). Both counts stop at `cap`.
 pub fn recent_failures(
@@ -265,7 +268,7 @@ pub fn recent_failures(
     address: &str,
     since: NaiveDateTime,
     cap: i64,
-) -> QueryResult<((i64, Option<NaiveDateTime>), (i64, Option<NaiveDateTime>))> {
+) -> QueryResult<(FailureCount, FailureCount)> {
     let by_email: Vec<NaiveDateTime> = login_failures::table
         .filter(login_failures::email.eq(email))
         .filter(login_failures::created_at.ge(since))

@@ -1,1 +1,11 @@
+//! Integration tests: each starts the real server on port 0 with a fresh database. They run on
+//! SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 
+mod accounts;
+mod admin;
+mod cli;
+mod email;
+mod helpers;
+mod http_basics;
+mod schema;
+mod tokens;

@@ -1,0 +1,94 @@
+//! The `sandbox` binary as an operator uses it.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::helpers::TestDb;
+
+fn sandbox(db: &TestDb) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sandbox"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("SANDBOX_ENV", "test")
+        .env("DATABASE_URL", db.url());
+    c
+}
+
+#[test]
+fn help_explains_commands_and_settings() {
+    let db = TestDb::new();
+    let out = sandbox(&db).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in [
+        "serve",
+        "migrate",
+        "create-admin",
+        "verify-audit",
+        "DATABASE_URL",
+        "SANDBOX_BIND",
+        "SANDBOX_JWT_SECRET",
+        "SANDBOX_MAIL_TRANSPORT",
+        "SANDBOX_SMTP_URL",
+    ] {
+        assert!(text.contains(word), "--help lacks {word}:\n{text}");
+    }
+}
+
+#[test]
+fn invalid_settings_stop_start_up_with_their_names() {
+    let db = TestDb::new();
+    let out = sandbox(&db)
+        .env("SANDBOX_BIND", "not-an-address")
+        .env("SANDBOX_MAIL_TRANSPORT", "pigeon")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("SANDBOX_MAIL_TRANSPORT") || err.contains("SANDBOX_BIND"), "{err}");
+
+    let out = sandbox(&db)
+        .env("SANDBOX_ENV", "production")
+        .env("SANDBOX_MAIL_TRANSPORT", "smtp")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SANDBOX_JWT_SECRET"));
+
+    let out = sandbox(&db).env("DATABASE_URL", "mysql://x").arg("migrate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DATABASE_URL"));
+}
+
+#[test]
+fn migrate_create_admin_and_verify_audit() {
+    let db = TestDb::new();
+    let out = sandbox(&db).arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let create = |email: &str, password: &str| {
+        let mut child = sandbox(&db)
+            .args(["create-admin", "--email", email])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = create("root@example.org", "short");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 12"));
+    let out = create("root@example.org", "granite-willow-copper-3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = create("root@example.org", "granite-willow-copper-3");
+    assert!(!out.status.success(), "a second admin with the same email is refused");
+
+    let out = sandbox(&db).arg("verify-audit").output().unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("intact: 1 event"));
+}
