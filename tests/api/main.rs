@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 //! Integration tests: each starts the real server on port 0 with a fresh database. They run on
 //! SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 
