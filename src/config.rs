@@ -98,6 +98,13 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub mail: MailSettings,
     pub lists: ListSettings,
+    pub calendar: CalendarSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CalendarSettings {
+    pub bank_holidays: Vec<String>,
+    pub information_request_working_days: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -382,6 +389,12 @@ impl Settings {
         if self.lists.max_per_page < 1 || self.lists.default_per_page < 1 || self.lists.total_count_cap < 1 {
             errors.push("lists.* must be positive".into());
         }
+        if let Err(e) = crate::domain::calendar::Holidays::parse(&self.calendar.bank_holidays) {
+            errors.push(format!("calendar.bank_holidays: {e}"));
+        }
+        if !(1..=120).contains(&self.calendar.information_request_working_days) {
+            errors.push("calendar.information_request_working_days must be between 1 and 120".into());
+        }
         if self.env == RunEnv::Production {
             if self.jwt.secret.expose_secret() == DEVELOPMENT_JWT_SECRET {
                 errors.push(
@@ -402,6 +415,10 @@ impl Settings {
     pub fn database_url(&self) -> DatabaseUrl {
         // validate() has checked it; fall back to the default file rather than panic.
         DatabaseUrl::parse(&self.database.url).unwrap_or_else(|_| DatabaseUrl::Sqlite(PathBuf::from("data/sandbox.db")))
+    }
+
+    pub fn holidays(&self) -> crate::domain::calendar::Holidays {
+        crate::domain::calendar::Holidays::parse(&self.calendar.bank_holidays).unwrap_or_default()
     }
 
     pub fn trusted_proxies(&self) -> Vec<TrustedNet> {

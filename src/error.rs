@@ -70,6 +70,9 @@ impl AppError {
             Refusal::Unauthenticated => AppError::Unauthenticated("log in to do this".into()),
             Refusal::Forbidden => AppError::Forbidden(format!("you are not allowed to {what}")),
             Refusal::Hidden => AppError::NotFound("no such record".into()),
+            Refusal::EmailUnverified => {
+                AppError::Forbidden(format!("verify your email address before you {what}; see the email we sent"))
+            }
         }
     }
 }

@@ -85,6 +85,7 @@ fn serve(settings: Settings) -> Result<ExitCode, String> {
     runtime.block_on(async move {
         let location = db::describe_location(&settings.database_url());
         let app = Application::build(settings.clone()).await.map_err(|e| format!("{e:#}"))?;
+        app.stop_on_signals().map_err(|e| format!("cannot install signal handlers: {e}"))?;
         let host = settings.bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
         tracing::info!(
             "Planning Sandbox listening on http://{host}:{port} (env {env}); data in {location}; email goes to {mail}",

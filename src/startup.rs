@@ -79,6 +79,8 @@ impl Application {
                 .configure(|cfg| crate::http::configure(cfg, json_limit))
         })
         .listen(listener)?
+        // Signals are handled by `stop_on_signals`, installed before the service says it is up.
+        .disable_signals()
         .shutdown_timeout(settings.http.shutdown_timeout_seconds);
         if settings.http.workers > 0 {
             server = server.workers(settings.http.workers);
@@ -105,6 +107,32 @@ impl Application {
 
     pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
+    }
+
+    /// Stops the service gracefully on SIGTERM or SIGINT. The handlers are in place when this
+    /// returns, so a signal that arrives right after start-up is not lost.
+    pub fn stop_on_signals(&self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let mut term = signal(SignalKind::terminate())?;
+            let mut int = signal(SignalKind::interrupt())?;
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = term.recv() => tracing::info!("SIGTERM received; finishing requests in flight"),
+                    _ = int.recv() => tracing::info!("SIGINT received; finishing requests in flight"),
+                }
+                handle.stop(true).await;
+            });
+        }
+        #[cfg(not(unix))]
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                handle.stop(true).await;
+            }
+        });
+        Ok(())
     }
 
     /// Serves until SIGINT/SIGTERM (or a stop through the server handle): requests in flight

@@ -3,6 +3,8 @@
 //! repositories. Every query that differs between the backends lives in this module.
 
 pub mod audit;
+pub mod cases;
+pub mod catalogue;
 pub mod models;
 pub mod outbox;
 pub mod schema;

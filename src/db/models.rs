@@ -1,6 +1,6 @@
 //! Rows as stored, and the forms used to insert them.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::*;
@@ -170,4 +170,187 @@ pub struct NewAuditEvent {
     pub created_at: NaiveDateTime,
     pub prev_hash: String,
     pub hash: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = provisions)]
+pub struct Provision {
+    pub id: i64,
+    pub code: String,
+    pub title: String,
+    pub legal_reference: String,
+    pub summary: String,
+    pub max_trial_months: i32,
+    pub retired_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = zones)]
+pub struct Zone {
+    pub id: i64,
+    pub name: String,
+    pub lpa_code: String,
+    pub lpa_name: String,
+    pub climate_emergency_declared_on: Option<NaiveDate>,
+    pub is_open: bool,
+    pub window_opens_on: Option<NaiveDate>,
+    pub window_closes_on: Option<NaiveDate>,
+    pub min_community_ownership_pct: f64,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, AsChangeset)]
+#[diesel(table_name = applications, treat_none_as_null = true)]
+pub struct Application {
+    pub id: i64,
+    pub reference: Option<String>,
+    pub author_id: i64,
+    pub organisation_id: Option<i64>,
+    pub applicant_kind: Option<String>,
+    pub status: String,
+    pub resume_status: Option<String>,
+    pub title: String,
+    pub summary: Option<String>,
+    pub intervention: Option<String>,
+    pub zone_id: Option<i64>,
+    pub site_address: Option<String>,
+    pub site_postcode: Option<String>,
+    pub postcode_district: Option<String>,
+    pub proposed_start_date: Option<NaiveDate>,
+    pub proposed_duration_months: Option<i32>,
+    pub estimated_annual_co2e_tonnes: Option<f64>,
+    pub community_ownership_pct: Option<f64>,
+    pub innovation_statement: Option<String>,
+    pub need_for_derogation: Option<String>,
+    pub safeguards: Option<String>,
+    pub exit_plan: Option<String>,
+    pub assigned_inspector_id: Option<i64>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decision: Option<String>,
+    pub decision_reasons: Option<String>,
+    pub trial_start_date: Option<NaiveDate>,
+    pub trial_end_date: Option<NaiveDate>,
+    pub started_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub paused_since: Option<NaiveDateTime>,
+    pub paused_seconds: i64,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = requested_derogations)]
+pub struct RequestedDerogation {
+    pub id: i64,
+    pub application_id: i64,
+    pub provision_id: i64,
+    pub justification: String,
+    pub scope: String,
+    pub granted: bool,
+    pub granted_limits: Option<String>,
+    pub granted_until: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = screenings)]
+pub struct Screening {
+    pub id: i64,
+    pub application_id: i64,
+    pub criterion: String,
+    pub outcome: String,
+    pub note: String,
+    pub screened_by: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = information_requests)]
+pub struct InformationRequest {
+    pub id: i64,
+    pub application_id: i64,
+    pub question: String,
+    pub due_on: NaiveDate,
+    pub requested_by: i64,
+    pub requested_at: NaiveDateTime,
+    pub answer: Option<String>,
+    pub answered_by: Option<i64>,
+    pub answered_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = conditions)]
+pub struct Condition {
+    pub id: i64,
+    pub application_id: i64,
+    pub category: String,
+    pub description: String,
+    pub metric: String,
+    pub target_value: f64,
+    pub unit: String,
+    pub due_on: NaiveDate,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = milestones)]
+pub struct Milestone {
+    pub id: i64,
+    pub application_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub due_on: NaiveDate,
+    pub status: String,
+    pub report: Option<String>,
+    pub reported_at: Option<NaiveDateTime>,
+    pub review_note: Option<String>,
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = enforcement_actions)]
+pub struct EnforcementAction {
+    pub id: i64,
+    pub application_id: i64,
+    pub kind: String,
+    pub reasons: String,
+    pub new_end_date: Option<NaiveDate>,
+    pub actor_id: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = evaluations)]
+pub struct Evaluation {
+    pub id: i64,
+    pub application_id: i64,
+    pub outcomes: String,
+    pub lessons: String,
+    pub reported_annual_co2e_tonnes: Option<f64>,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = recommendations)]
+pub struct Recommendation {
+    pub id: i64,
+    pub evaluation_id: i64,
+    pub application_id: i64,
+    pub provision_id: i64,
+    pub recommendation: String,
+    pub rationale: String,
 }

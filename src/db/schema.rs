@@ -100,10 +100,220 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    provisions (id) {
+        id -> BigInt,
+        code -> Text,
+        title -> Text,
+        legal_reference -> Text,
+        summary -> Text,
+        max_trial_months -> Integer,
+        retired_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    zones (id) {
+        id -> BigInt,
+        name -> Text,
+        lpa_code -> Text,
+        lpa_name -> Text,
+        climate_emergency_declared_on -> Nullable<Date>,
+        is_open -> Bool,
+        window_opens_on -> Nullable<Date>,
+        window_closes_on -> Nullable<Date>,
+        min_community_ownership_pct -> Double,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    zone_provisions (zone_id, provision_id) {
+        zone_id -> BigInt,
+        provision_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    reference_counters (year) {
+        year -> Integer,
+        last_value -> Integer,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> BigInt,
+        reference -> Nullable<Text>,
+        author_id -> BigInt,
+        organisation_id -> Nullable<BigInt>,
+        applicant_kind -> Nullable<Text>,
+        status -> Text,
+        resume_status -> Nullable<Text>,
+        title -> Text,
+        summary -> Nullable<Text>,
+        intervention -> Nullable<Text>,
+        zone_id -> Nullable<BigInt>,
+        site_address -> Nullable<Text>,
+        site_postcode -> Nullable<Text>,
+        postcode_district -> Nullable<Text>,
+        proposed_start_date -> Nullable<Date>,
+        proposed_duration_months -> Nullable<Integer>,
+        estimated_annual_co2e_tonnes -> Nullable<Double>,
+        community_ownership_pct -> Nullable<Double>,
+        innovation_statement -> Nullable<Text>,
+        need_for_derogation -> Nullable<Text>,
+        safeguards -> Nullable<Text>,
+        exit_plan -> Nullable<Text>,
+        assigned_inspector_id -> Nullable<BigInt>,
+        submitted_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        decision -> Nullable<Text>,
+        decision_reasons -> Nullable<Text>,
+        trial_start_date -> Nullable<Date>,
+        trial_end_date -> Nullable<Date>,
+        started_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        paused_since -> Nullable<Timestamp>,
+        paused_seconds -> BigInt,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    requested_derogations (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        provision_id -> BigInt,
+        justification -> Text,
+        scope -> Text,
+        granted -> Bool,
+        granted_limits -> Nullable<Text>,
+        granted_until -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    screenings (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        criterion -> Text,
+        outcome -> Text,
+        note -> Text,
+        screened_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    information_requests (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        question -> Text,
+        due_on -> Date,
+        requested_by -> BigInt,
+        requested_at -> Timestamp,
+        answer -> Nullable<Text>,
+        answered_by -> Nullable<BigInt>,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    conditions (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        category -> Text,
+        description -> Text,
+        metric -> Text,
+        target_value -> Double,
+        unit -> Text,
+        due_on -> Date,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    milestones (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        due_on -> Date,
+        status -> Text,
+        report -> Nullable<Text>,
+        reported_at -> Nullable<Timestamp>,
+        review_note -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    enforcement_actions (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        kind -> Text,
+        reasons -> Text,
+        new_end_date -> Nullable<Date>,
+        actor_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evaluations (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        outcomes -> Text,
+        lessons -> Text,
+        reported_annual_co2e_tonnes -> Nullable<Double>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recommendations (id) {
+        id -> BigInt,
+        evaluation_id -> BigInt,
+        application_id -> BigInt,
+        provision_id -> BigInt,
+        recommendation -> Text,
+        rationale -> Text,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
 diesel::joinable!(outbound_emails -> users (user_id));
+diesel::joinable!(applications -> zones (zone_id));
+diesel::joinable!(applications -> organisations (organisation_id));
+diesel::joinable!(requested_derogations -> applications (application_id));
+diesel::joinable!(requested_derogations -> provisions (provision_id));
+diesel::joinable!(zone_provisions -> zones (zone_id));
+diesel::joinable!(zone_provisions -> provisions (provision_id));
+diesel::joinable!(screenings -> applications (application_id));
+diesel::joinable!(information_requests -> applications (application_id));
+diesel::joinable!(conditions -> applications (application_id));
+diesel::joinable!(milestones -> applications (application_id));
+diesel::joinable!(enforcement_actions -> applications (application_id));
+diesel::joinable!(evaluations -> applications (application_id));
+diesel::joinable!(recommendations -> provisions (provision_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -113,4 +323,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     outbound_emails,
     audit_events,
+    provisions,
+    zones,
+    zone_provisions,
+    reference_counters,
+    applications,
+    requested_derogations,
+    screenings,
+    information_requests,
+    conditions,
+    milestones,
+    enforcement_actions,
+    evaluations,
+    recommendations,
 );

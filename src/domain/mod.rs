@@ -2,6 +2,10 @@
 //! state machine and deadline arithmetic. Nothing here does I/O or knows about HTTP or SQL.
 
 pub mod account;
+pub mod application;
+pub mod calendar;
+pub mod case;
+pub mod monitoring;
 pub mod policy;
 pub mod validation;
 

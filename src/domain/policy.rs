@@ -2,6 +2,7 @@
 //! record. Every handler asks it; `access.md` is the table it implements.
 
 use super::account::Role;
+use super::case::{CaseAction, Status};
 
 /// Who is asking. `None` in [`authorize`] is the public.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,8 +21,15 @@ pub enum Action {
     ManageUsers,
     /// See the email outbox and resend dead mail.
     ManageOutbox,
-    /// Read the public register, statistics, feeds and learning register.
+    /// Read the public register, statistics, feeds and learning register (and the zones and
+    /// provisions catalogue).
     ReadPublic,
+    /// Add, amend or retire zones and provisions.
+    ManageCatalogue,
+    /// Start a new application.
+    CreateApplication,
+    /// List the applications one may see.
+    ListApplications,
 }
 
 /// Why a request is refused, which decides the status code.
@@ -33,6 +41,8 @@ pub enum Refusal {
     Forbidden,
     /// Not even allowed to know the record exists: 404.
     Hidden,
+    /// Allowed once the email address is verified: 403 saying so.
+    EmailUnverified,
 }
 
 pub type Decision = Result<(), Refusal>;
@@ -46,7 +56,69 @@ pub fn authorize(actor: Option<&Actor>, action: Action) -> Decision {
     };
     match action {
         Action::ReadPublic | Action::ReadOwnAccount => Ok(()),
-        Action::ManageUsers | Action::ManageOutbox => allow_if(actor.role == Role::Admin),
+        Action::ManageUsers | Action::ManageOutbox | Action::ManageCatalogue => allow_if(actor.role == Role::Admin),
+        Action::CreateApplication => allow_if(actor.role == Role::Innovator),
+        Action::ListApplications => allow_if(actor.role != Role::Community),
+    }
+}
+
+/// What the permission check needs to know about a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseFacts {
+    pub author_id: i64,
+    pub assigned_inspector_id: Option<i64>,
+    pub status: Status,
+}
+
+/// What someone wants to do with a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseRequest {
+    /// The full record (personal data, screening, internal notes).
+    Read,
+    /// The audit trail (the author sees its public events).
+    ReadHistory,
+    /// A lifecycle action.
+    Act(CaseAction),
+    /// Submit a milestone report.
+    ReportMilestone,
+    /// Accept a milestone report or ask for a revision.
+    ReviewMilestone,
+}
+
+/// Who may do what with a case (`access.md`). Those who may not see the case at all get `Hidden`,
+/// so that another innovator's application is indistinguishable from one that does not exist.
+pub fn authorize_case(actor: Option<&Actor>, request: CaseRequest, case: &CaseFacts) -> Decision {
+    let Some(actor) = actor else {
+        return Err(Refusal::Unauthenticated);
+    };
+    let is_author = actor.role == Role::Innovator && actor.user_id == case.author_id;
+    let is_staff = matches!(actor.role, Role::Inspector | Role::Admin);
+    let is_assigned = actor.role == Role::Inspector && case.assigned_inspector_id == Some(actor.user_id);
+    let can_see = is_author || (is_staff && case.status != Status::Draft);
+    if !can_see {
+        return Err(Refusal::Hidden);
+    }
+    use CaseAction as A;
+    match request {
+        CaseRequest::Read | CaseRequest::ReadHistory => Ok(()),
+        CaseRequest::Act(A::Submit) if is_author && !actor.email_verified => Err(Refusal::EmailUnverified),
+        CaseRequest::Act(A::Edit | A::Submit | A::Withdraw | A::Answer) | CaseRequest::ReportMilestone => {
+            allow_if(is_author)
+        }
+        CaseRequest::Act(A::Assign) => allow_if(is_staff),
+        CaseRequest::Act(A::Start) => allow_if(is_author || is_assigned),
+        CaseRequest::Act(
+            A::Screen
+            | A::RequestInformation
+            | A::Approve
+            | A::Refuse
+            | A::Suspend
+            | A::Reinstate
+            | A::Revoke
+            | A::Extend
+            | A::Complete,
+        )
+        | CaseRequest::ReviewMilestone => allow_if(is_assigned),
     }
 }
 
@@ -82,6 +154,98 @@ mod tests {
                 assert_eq!(authorize(Some(&actor(role)), action), Err(Refusal::Forbidden), "{role} {action:?}");
             }
             assert_eq!(authorize(Some(&actor(Role::Admin)), action), Ok(()));
+        }
+    }
+
+    fn facts(status: Status) -> CaseFacts {
+        CaseFacts { author_id: 10, assigned_inspector_id: Some(20), status }
+    }
+
+    fn who(id: i64, role: Role) -> Actor {
+        Actor { user_id: id, role, email_verified: true }
+    }
+
+    #[test]
+    fn drafts_are_hidden_from_all_but_their_author() {
+        let draft = facts(Status::Draft);
+        assert_eq!(authorize_case(Some(&who(10, Role::Innovator)), CaseRequest::Read, &draft), Ok(()));
+        for actor in
+            [who(11, Role::Innovator), who(20, Role::Inspector), who(30, Role::Admin), who(40, Role::Community)]
+        {
+            assert_eq!(authorize_case(Some(&actor), CaseRequest::Read, &draft), Err(Refusal::Hidden), "{actor:?}");
+        }
+        assert_eq!(authorize_case(None, CaseRequest::Read, &draft), Err(Refusal::Unauthenticated));
+    }
+
+    #[test]
+    fn other_innovators_and_community_never_see_a_case() {
+        for &status in Status::ALL {
+            for request in [CaseRequest::Read, CaseRequest::ReadHistory, CaseRequest::Act(CaseAction::Withdraw)] {
+                for actor in [who(11, Role::Innovator), who(40, Role::Community)] {
+                    assert_eq!(authorize_case(Some(&actor), request, &facts(status)), Err(Refusal::Hidden));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_case_matrix() {
+        use CaseAction as A;
+        let author = who(10, Role::Innovator);
+        let assigned = who(20, Role::Inspector);
+        let other_inspector = who(21, Role::Inspector);
+        let admin = who(30, Role::Admin);
+        let case = facts(Status::Assessment);
+        let expect = |actor: &Actor, request: CaseRequest| authorize_case(Some(actor), request, &case);
+        for a in [A::Edit, A::Submit, A::Withdraw, A::Answer] {
+            assert_eq!(expect(&author, CaseRequest::Act(a)), Ok(()));
+            for staff in [&assigned, &other_inspector, &admin] {
+                assert_eq!(expect(staff, CaseRequest::Act(a)), Err(Refusal::Forbidden), "{a}");
+            }
+        }
+        for a in [
+            A::Screen,
+            A::RequestInformation,
+            A::Approve,
+            A::Refuse,
+            A::Suspend,
+            A::Reinstate,
+            A::Revoke,
+            A::Extend,
+            A::Complete,
+        ] {
+            assert_eq!(expect(&assigned, CaseRequest::Act(a)), Ok(()), "{a}");
+            for other in [&author, &other_inspector, &admin] {
+                assert_eq!(expect(other, CaseRequest::Act(a)), Err(Refusal::Forbidden), "{a} {other:?}");
+            }
+        }
+        for staff in [&assigned, &other_inspector, &admin] {
+            assert_eq!(expect(staff, CaseRequest::Act(A::Assign)), Ok(()));
+            assert_eq!(expect(staff, CaseRequest::Read), Ok(()));
+        }
+        assert_eq!(expect(&author, CaseRequest::Act(A::Assign)), Err(Refusal::Forbidden));
+        assert_eq!(expect(&author, CaseRequest::Act(A::Start)), Ok(()));
+        assert_eq!(expect(&assigned, CaseRequest::Act(A::Start)), Ok(()));
+        assert_eq!(expect(&admin, CaseRequest::Act(A::Start)), Err(Refusal::Forbidden));
+        assert_eq!(expect(&author, CaseRequest::ReportMilestone), Ok(()));
+        assert_eq!(expect(&assigned, CaseRequest::ReviewMilestone), Ok(()));
+        assert_eq!(expect(&admin, CaseRequest::ReviewMilestone), Err(Refusal::Forbidden));
+        let unverified = Actor { email_verified: false, ..author };
+        let draft = facts(Status::Draft);
+        assert_eq!(
+            authorize_case(Some(&unverified), CaseRequest::Act(A::Submit), &draft),
+            Err(Refusal::EmailUnverified)
+        );
+        assert_eq!(authorize_case(Some(&unverified), CaseRequest::Act(A::Edit), &draft), Ok(()));
+    }
+
+    #[test]
+    fn applications_are_created_by_innovators_and_listed_by_all_but_community() {
+        for role in Role::ALL {
+            let a = actor(role);
+            assert_eq!(authorize(Some(&a), Action::CreateApplication).is_ok(), role == Role::Innovator);
+            assert_eq!(authorize(Some(&a), Action::ListApplications).is_ok(), role != Role::Community);
+            assert_eq!(authorize(Some(&a), Action::ManageCatalogue).is_ok(), role == Role::Admin);
         }
     }
 

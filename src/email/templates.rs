@@ -14,6 +14,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("invitation.subject", include_str!("templates/invitation.subject")),
     ("invitation.txt", include_str!("templates/invitation.txt")),
     ("invitation.html", include_str!("templates/invitation.html")),
+    ("case_event.subject", include_str!("templates/case_event.subject")),
+    ("case_event.txt", include_str!("templates/case_event.txt")),
+    ("case_event.html", include_str!("templates/case_event.html")),
 ];
 
 /// The three parts of a rendered message.
@@ -93,12 +96,14 @@ mod tests {
                     name,
                     serde_json::json!({
                         "display_name": "Ana <b>", "role_label": "an innovator", "link": "http://x/?token=abc",
-                        "ttl_hours": 48, "ttl_minutes": 30
+                        "ttl_hours": 48, "ttl_minutes": 30, "reference": "SBX-2026-00001", "headline": "Decided",
+                        "title": "Solar", "message": "Because"
                     }),
                 )
                 .unwrap();
             assert!(!r.subject.is_empty(), "{name}");
             assert!(r.text.contains("http://x/?token=abc"), "{name}");
+            assert!(!r.subject.contains('\n'), "{name}");
             assert!(r.html.contains("Ana &lt;b&gt;"), "{name} html escapes");
             assert!(r.text.contains("Ana <b>"), "{name} text is not escaped");
         }

@@ -92,3 +92,36 @@ fn migrate_create_admin_and_verify_audit() {
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("intact: 1 event"));
 }
+
+#[test]
+fn sigterm_stops_the_service_gracefully() {
+    use std::io::{BufRead, BufReader};
+    let db = TestDb::new();
+    let mut child = sandbox(&db)
+        .env("SANDBOX_BIND", "127.0.0.1:0")
+        .env("SANDBOX_LOG", "info")
+        .env("SANDBOX_LOG_FORMAT", "json")
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut port = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.split("listening on http://127.0.0.1:").nth(1) {
+            port = rest.split(|c: char| !c.is_ascii_digit()).next().map(str::to_string);
+            break;
+        }
+    }
+    let port = port.expect("the log says where the service listens");
+    let health = std::net::TcpStream::connect(format!("127.0.0.1:{port}"));
+    assert!(health.is_ok());
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "exit status {exit:?}");
+    assert!(rest.iter().any(|l| l.contains("email worker stopped")), "{rest:?}");
+}

@@ -1,0 +1,14 @@
+DROP INDEX audit_events_created_idx;
+DROP TABLE recommendations;
+DROP TABLE evaluations;
+DROP TABLE enforcement_actions;
+DROP TABLE milestones;
+DROP TABLE conditions;
+DROP TABLE information_requests;
+DROP TABLE screenings;
+DROP TABLE requested_derogations;
+DROP TABLE applications;
+DROP TABLE reference_counters;
+DROP TABLE zone_provisions;
+DROP TABLE zones;
+DROP TABLE provisions;

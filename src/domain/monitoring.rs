@@ -1,0 +1,197 @@
+//! Community-benefit conditions and review milestones: their kinds and lifecycles.
+
+use std::fmt;
+
+use super::case::string_enum;
+
+string_enum! {
+    ConditionCategory {
+        CommunityFund => "community_fund",
+        CommunityOwnership => "community_ownership",
+        LocalEmployment => "local_employment",
+        BillSavings => "bill_savings",
+        CarbonReduction => "carbon_reduction",
+        Biodiversity => "biodiversity",
+        Engagement => "engagement",
+        Other => "other",
+    }
+}
+
+string_enum! {
+    ConditionStatus {
+        Pending => "pending",
+        EvidenceSubmitted => "evidence_submitted",
+        Met => "met",
+        Overdue => "overdue",
+        Breached => "breached",
+        Waived => "waived",
+    }
+}
+
+string_enum! {
+    ConditionEvent {
+        SubmitEvidence => "submit_evidence",
+        Verify => "verify",
+        RejectEvidence => "reject_evidence",
+        MarkOverdue => "mark_overdue",
+        Breach => "breach",
+        Waive => "waive",
+    }
+}
+
+string_enum! {
+    MilestoneKind {
+        InterimReport => "interim_report",
+        MidTrialReview => "mid_trial_review",
+        FinalReport => "final_report",
+        Exit => "exit",
+        SiteInspection => "site_inspection",
+        CommunityMeeting => "community_meeting",
+        Custom => "custom",
+    }
+}
+
+string_enum! {
+    MilestoneStatus {
+        Scheduled => "scheduled",
+        Submitted => "submitted",
+        RevisionRequested => "revision_requested",
+        Accepted => "accepted",
+        Overdue => "overdue",
+        Waived => "waived",
+    }
+}
+
+string_enum! {
+    MilestoneEvent {
+        SubmitReport => "submit_report",
+        Accept => "accept",
+        RequestRevision => "request_revision",
+        MarkOverdue => "mark_overdue",
+        Waive => "waive",
+    }
+}
+
+/// A lifecycle event the current status does not allow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAllowed<S, E> {
+    pub current: S,
+    pub event: E,
+}
+
+impl<S: fmt::Display, E: fmt::Display> fmt::Display for NotAllowed<S, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot {} when the status is {}", self.event.to_string().replace('_', " "), self.current)
+    }
+}
+
+impl ConditionStatus {
+    pub fn is_open(self) -> bool {
+        matches!(self, ConditionStatus::Pending | ConditionStatus::EvidenceSubmitted | ConditionStatus::Overdue)
+    }
+}
+
+/// `pending → evidence_submitted → met`; `evidence_submitted → pending` (rejected);
+/// `pending|evidence_submitted → overdue`; `overdue → evidence_submitted`; open → breached | waived.
+pub fn condition_transition(
+    s: ConditionStatus,
+    e: ConditionEvent,
+) -> Result<ConditionStatus, NotAllowed<ConditionStatus, ConditionEvent>> {
+    use ConditionEvent as E;
+    use ConditionStatus as S;
+    match (s, e) {
+        (S::Pending | S::Overdue, E::SubmitEvidence) => Ok(S::EvidenceSubmitted),
+        (S::EvidenceSubmitted, E::Verify) => Ok(S::Met),
+        (S::EvidenceSubmitted, E::RejectEvidence) => Ok(S::Pending),
+        (S::Pending | S::EvidenceSubmitted, E::MarkOverdue) => Ok(S::Overdue),
+        (s, E::Breach) if s.is_open() => Ok(S::Breached),
+        (s, E::Waive) if s.is_open() => Ok(S::Waived),
+        _ => Err(NotAllowed { current: s, event: e }),
+    }
+}
+
+impl MilestoneStatus {
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            MilestoneStatus::Scheduled
+                | MilestoneStatus::Submitted
+                | MilestoneStatus::RevisionRequested
+                | MilestoneStatus::Overdue
+        )
+    }
+}
+
+/// `scheduled → submitted → accepted`; `submitted → revision_requested → submitted`;
+/// `scheduled|revision_requested → overdue → submitted`; open → waived.
+pub fn milestone_transition(
+    s: MilestoneStatus,
+    e: MilestoneEvent,
+) -> Result<MilestoneStatus, NotAllowed<MilestoneStatus, MilestoneEvent>> {
+    use MilestoneEvent as E;
+    use MilestoneStatus as S;
+    match (s, e) {
+        (S::Scheduled | S::RevisionRequested | S::Overdue, E::SubmitReport) => Ok(S::Submitted),
+        (S::Submitted, E::Accept) => Ok(S::Accepted),
+        (S::Submitted, E::RequestRevision) => Ok(S::RevisionRequested),
+        (S::Scheduled | S::RevisionRequested, E::MarkOverdue) => Ok(S::Overdue),
+        (s, E::Waive) if s.is_open() => Ok(S::Waived),
+        _ => Err(NotAllowed { current: s, event: e }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn condition_lifecycle() {
+        use ConditionEvent as E;
+        use ConditionStatus as S;
+        let allowed = [
+            (S::Pending, E::SubmitEvidence, S::EvidenceSubmitted),
+            (S::Overdue, E::SubmitEvidence, S::EvidenceSubmitted),
+            (S::EvidenceSubmitted, E::Verify, S::Met),
+            (S::EvidenceSubmitted, E::RejectEvidence, S::Pending),
+            (S::Pending, E::MarkOverdue, S::Overdue),
+            (S::EvidenceSubmitted, E::MarkOverdue, S::Overdue),
+            (S::Pending, E::Breach, S::Breached),
+            (S::EvidenceSubmitted, E::Breach, S::Breached),
+            (S::Overdue, E::Breach, S::Breached),
+            (S::Pending, E::Waive, S::Waived),
+            (S::EvidenceSubmitted, E::Waive, S::Waived),
+            (S::Overdue, E::Waive, S::Waived),
+        ];
+        for &s in S::ALL {
+            for &e in E::ALL {
+                let expected = allowed.iter().find(|(a, b, _)| *a == s && *b == e).map(|t| t.2);
+                assert_eq!(condition_transition(s, e).ok(), expected, "{s} {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn milestone_lifecycle() {
+        use MilestoneEvent as E;
+        use MilestoneStatus as S;
+        let allowed = [
+            (S::Scheduled, E::SubmitReport, S::Submitted),
+            (S::RevisionRequested, E::SubmitReport, S::Submitted),
+            (S::Overdue, E::SubmitReport, S::Submitted),
+            (S::Submitted, E::Accept, S::Accepted),
+            (S::Submitted, E::RequestRevision, S::RevisionRequested),
+            (S::Scheduled, E::MarkOverdue, S::Overdue),
+            (S::RevisionRequested, E::MarkOverdue, S::Overdue),
+            (S::Scheduled, E::Waive, S::Waived),
+            (S::Submitted, E::Waive, S::Waived),
+            (S::RevisionRequested, E::Waive, S::Waived),
+            (S::Overdue, E::Waive, S::Waived),
+        ];
+        for &s in S::ALL {
+            for &e in E::ALL {
+                let expected = allowed.iter().find(|(a, b, _)| *a == s && *b == e).map(|t| t.2);
+                assert_eq!(milestone_transition(s, e).ok(), expected, "{s} {e}");
+            }
+        }
+    }
+}
