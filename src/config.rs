@@ -149,6 +149,7 @@ pub struct AuthSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct MailSettings {
+    pub worker: bool,
     pub transport: MailTransportKind,
     pub dir: PathBuf,
     pub from: String,

@@ -205,7 +205,9 @@ impl ResponseError for AppError {
                     "precondition-failed",
                     "the record has changed since you read it; read it again and reapply your change",
                 );
-                p.extra = Some(serde_json::json!({ "current_version": current_version }));
+                if *current_version >= 0 {
+                    p.extra = Some(serde_json::json!({ "current_version": current_version }));
+                }
                 p
             }
             AppError::TooManyRequests { detail, .. } => Problem::new(status, "too-many-requests", detail.clone()),

@@ -89,7 +89,12 @@ impl Application {
 
         let stop = CancellationToken::new();
         let worker = Worker::new(db, transport, settings.mail.clone()).map_err(anyhow::Error::msg)?;
-        let worker = tokio::spawn(worker.run(stop.clone()));
+        let worker = if settings.mail.worker {
+            tokio::spawn(worker.run(stop.clone()))
+        } else {
+            tracing::info!("email worker disabled (mail.worker = false)");
+            tokio::spawn(async {})
+        };
         Ok(Application { port, server, context, stop, worker, mail_description })
     }
 

@@ -202,7 +202,8 @@ pub async fn create(ctx: &AppContext, actor: &Actor, form: ApplicationForm) -> A
     let actor = *actor;
     ctx.db
         .write(move |c| {
-            let author = users::find_user(c, actor.user_id)?.ok_or_else(|| AppError::Unauthenticated("log in again".into()))?;
+            let author =
+                users::find_user(c, actor.user_id)?.ok_or_else(|| AppError::Unauthenticated("log in again".into()))?;
             let organisation = match author.organisation_id {
                 Some(o) => users::find_organisation(c, o)?,
                 None => None,
@@ -224,7 +225,17 @@ pub async fn create(ctx: &AppContext, actor: &Actor, form: ApplicationForm) -> A
             let rows = apply_form(c, &mut app, &form)?;
             save(c, &mut app, now)?;
             repo::replace_requested(c, app.id, &rows)?;
-            record(c, &app, Some(actor.user_id), "application.created", Status::Draft, Status::Draft, json!({}), true, now)?;
+            record(
+                c,
+                &app,
+                Some(actor.user_id),
+                "application.created",
+                Status::Draft,
+                Status::Draft,
+                json!({}),
+                true,
+                now,
+            )?;
             view(c, &actor, app)
         })
         .await
@@ -247,7 +258,17 @@ pub async fn update_draft(
             let rows = apply_form(c, &mut app, &form)?;
             save(c, &mut app, now)?;
             repo::replace_requested(c, app.id, &rows)?;
-            record(c, &app, Some(actor.user_id), "application.edited", Status::Draft, Status::Draft, json!({}), true, now)?;
+            record(
+                c,
+                &app,
+                Some(actor.user_id),
+                "application.edited",
+                Status::Draft,
+                Status::Draft,
+                json!({}),
+                true,
+                now,
+            )?;
             view(c, &actor, app)
         })
         .await
@@ -270,7 +291,12 @@ pub struct CaseSummary {
     pub organisation_name: Option<String>,
 }
 
-pub async fn list(ctx: &AppContext, actor: &Actor, mut filter: CaseFilter, page: PageRequest) -> AppResult<Page<CaseSummary>> {
+pub async fn list(
+    ctx: &AppContext,
+    actor: &Actor,
+    mut filter: CaseFilter,
+    page: PageRequest,
+) -> AppResult<Page<CaseSummary>> {
     authorize(Some(actor), Action::ListApplications).map_err(|r| AppError::refused(r, "list applications"))?;
     if actor.role == Role::Innovator {
         filter.author_id = Some(actor.user_id);
@@ -318,6 +344,31 @@ pub async fn history(ctx: &AppContext, actor: &Actor, id: i64) -> AppResult<Vec<
                 out.push(HistoryEntry { event: e, actor_name });
             }
             Ok(out)
+        })
+        .await
+}
+
+/// The checks a change makes before its body is read, in the order a client should hear about
+/// them: may not know of it (404) or may not do it (403), not in this state (409), no `If-Match`
+/// (428) or stale (412). The transaction that follows checks them all again.
+pub async fn precheck(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: i64,
+    request: CaseRequest,
+    version: Option<i64>,
+) -> AppResult<i64> {
+    let actor = *actor;
+    ctx.db
+        .run(move |c| {
+            let app = load_for(c, &actor, id, request)?;
+            if let CaseRequest::Act(action) = request {
+                let resume = app.resume_status.as_deref().and_then(|s| s.parse().ok());
+                next_status(&app, action, Facts { all_criteria_met: true, resume })?;
+            }
+            let version = version.ok_or(AppError::PreconditionRequired)?;
+            expect_version(&app, version)?;
+            Ok(version)
         })
         .await
 }

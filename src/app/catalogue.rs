@@ -43,7 +43,12 @@ pub fn parse_code(raw: &str) -> Result<String, String> {
     }
 }
 
-pub async fn create_provision(ctx: &AppContext, actor: &Actor, code: String, fields: ProvisionFields) -> AppResult<Provision> {
+pub async fn create_provision(
+    ctx: &AppContext,
+    actor: &Actor,
+    code: String,
+    fields: ProvisionFields,
+) -> AppResult<Provision> {
     must_manage(actor)?;
     let now = ctx.now();
     let actor_id = actor.user_id;
@@ -191,7 +196,9 @@ fn provision_ids(c: &mut DbConn, codes: &[String], field: &str) -> AppResult<Vec
     for (i, code) in codes.iter().enumerate() {
         match found.iter().find(|p| &p.code == code) {
             None => errors.add(format!("{field}[{i}]"), format!("'{code}' is not in the provisions catalogue")),
-            Some(p) if p.retired_at.is_some() => errors.add(format!("{field}[{i}]"), format!("'{code}' has been retired")),
+            Some(p) if p.retired_at.is_some() => {
+                errors.add(format!("{field}[{i}]"), format!("'{code}' has been retired"))
+            }
             Some(p) => ids.push(p.id),
         }
     }
@@ -212,7 +219,12 @@ pub fn check_zone_fields(f: &ZoneFields) -> FieldErrors {
     e
 }
 
-pub async fn create_zone(ctx: &AppContext, actor: &Actor, fields: ZoneFields, allowed: Vec<String>) -> AppResult<ZoneView> {
+pub async fn create_zone(
+    ctx: &AppContext,
+    actor: &Actor,
+    fields: ZoneFields,
+    allowed: Vec<String>,
+) -> AppResult<ZoneView> {
     must_manage(actor)?;
     check_zone_fields(&fields).into_result()?;
     let now = ctx.now();
@@ -274,7 +286,9 @@ pub async fn update_zone(
                 name: patch.name.clone().unwrap_or(z.name.clone()),
                 lpa_code: patch.lpa_code.clone().unwrap_or(z.lpa_code.clone()),
                 lpa_name: patch.lpa_name.clone().unwrap_or(z.lpa_name.clone()),
-                climate_emergency_declared_on: patch.climate_emergency_declared_on.unwrap_or(z.climate_emergency_declared_on),
+                climate_emergency_declared_on: patch
+                    .climate_emergency_declared_on
+                    .unwrap_or(z.climate_emergency_declared_on),
                 is_open: patch.is_open.unwrap_or(z.is_open),
                 window_opens_on: patch.window_opens_on.unwrap_or(z.window_opens_on),
                 window_closes_on: patch.window_closes_on.unwrap_or(z.window_closes_on),

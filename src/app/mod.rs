@@ -2,6 +2,10 @@
 //! audit event and outbox rows in one transaction. Nothing here knows about HTTP.
 
 pub mod accounts;
+pub mod case_mail;
+pub mod cases;
+pub mod catalogue;
+pub mod lifecycle;
 pub mod outbox_admin;
 pub mod users;
 

@@ -2,6 +2,9 @@
 //! Handlers are thin: parse input, call one use-case in `app`, map the result.
 
 pub mod accounts;
+pub mod cases;
+pub mod catalogue;
+pub mod concurrency;
 pub mod dto;
 pub mod extract;
 pub mod health;
@@ -42,6 +45,61 @@ pub fn configure(cfg: &mut web::ServiceConfig, json_limit: usize) {
                 )
                 .service(web::resource("/admin/outbox").route(web::get().to(users::outbox)))
                 .service(web::resource("/admin/outbox/{id}/resend").route(web::post().to(users::resend)))
+                .service(
+                    web::resource("/provisions")
+                        .route(web::get().to(catalogue::list_provisions))
+                        .route(web::post().to(catalogue::create_provision)),
+                )
+                .service(
+                    web::resource("/provisions/{code}")
+                        .route(web::get().to(catalogue::get_provision))
+                        .route(web::patch().to(catalogue::update_provision)),
+                )
+                .service(
+                    web::resource("/zones")
+                        .route(web::get().to(catalogue::list_zones))
+                        .route(web::post().to(catalogue::create_zone)),
+                )
+                .service(
+                    web::resource("/zones/{id}")
+                        .route(web::get().to(catalogue::get_zone))
+                        .route(web::patch().to(catalogue::update_zone)),
+                )
+                .service(
+                    web::resource("/applications")
+                        .route(web::get().to(cases::list))
+                        .route(web::post().to(cases::create)),
+                )
+                .service(
+                    web::resource("/applications/{id}")
+                        .route(web::get().to(cases::get))
+                        .route(web::put().to(cases::update)),
+                )
+                .service(web::resource("/applications/{id}/submit").route(web::post().to(cases::submit)))
+                .service(web::resource("/applications/{id}/withdraw").route(web::post().to(cases::withdraw)))
+                .service(web::resource("/applications/{id}/assign").route(web::post().to(cases::assign)))
+                .service(web::resource("/applications/{id}/screening").route(web::post().to(cases::screening)))
+                .service(web::resource("/applications/{id}/approve").route(web::post().to(cases::approve)))
+                .service(web::resource("/applications/{id}/refuse").route(web::post().to(cases::refuse)))
+                .service(web::resource("/applications/{id}/start").route(web::post().to(cases::start)))
+                .service(web::resource("/applications/{id}/suspend").route(web::post().to(cases::suspend)))
+                .service(web::resource("/applications/{id}/reinstate").route(web::post().to(cases::reinstate)))
+                .service(web::resource("/applications/{id}/revoke").route(web::post().to(cases::revoke)))
+                .service(web::resource("/applications/{id}/extend").route(web::post().to(cases::extend)))
+                .service(web::resource("/applications/{id}/complete").route(web::post().to(cases::complete)))
+                .service(
+                    web::resource("/applications/{id}/information-requests")
+                        .route(web::post().to(cases::request_information)),
+                )
+                .service(
+                    web::resource("/applications/{id}/information-requests/{rid}/answer")
+                        .route(web::post().to(cases::answer)),
+                )
+                .service(web::resource("/applications/{id}/history").route(web::get().to(cases::history)))
+                .service(web::resource("/applications/{id}/conditions").route(web::get().to(cases::conditions)))
+                .service(web::resource("/applications/{id}/milestones").route(web::get().to(cases::milestones)))
+                .service(web::resource("/milestones/{mid}/report").route(web::post().to(cases::report_milestone)))
+                .service(web::resource("/milestones/{mid}/review").route(web::post().to(cases::review_milestone)))
                 .default_service(web::to(not_found)),
         )
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", openapi::ApiDoc::openapi()))

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, health, users};
+use super::{accounts, cases, catalogue, health, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,12 @@ use super::{accounts, health, users};
         accounts::register, accounts::verify_email, accounts::login, accounts::refresh, accounts::logout,
         accounts::password_reset, accounts::password_reset_confirm, accounts::me,
         users::list, users::create, users::get, users::update, users::outbox, users::resend,
+        catalogue::list_provisions, catalogue::get_provision, catalogue::create_provision, catalogue::update_provision,
+        catalogue::list_zones, catalogue::get_zone, catalogue::create_zone, catalogue::update_zone,
+        cases::create, cases::list, cases::get, cases::update, cases::submit, cases::withdraw, cases::assign,
+        cases::screening, cases::request_information, cases::answer, cases::approve, cases::refuse, cases::start,
+        cases::suspend, cases::reinstate, cases::revoke, cases::extend, cases::complete, cases::history,
+        cases::conditions, cases::milestones, cases::report_milestone, cases::review_milestone,
     ),
     components(schemas(crate::error::Problem, crate::domain::FieldError)),
     modifiers(&BearerAuth),
@@ -24,6 +30,9 @@ use super::{accounts, health, users};
         (name = "accounts", description = "Registration, login and tokens"),
         (name = "users", description = "User administration"),
         (name = "admin", description = "Operations for administrators"),
+        (name = "catalogue", description = "Sandbox zones and the provisions (derogation) catalogue"),
+        (name = "applications", description = "Applications: drafts, the inspectors' queue, the full record and its history"),
+        (name = "lifecycle", description = "Transitions of an application, from submission to the end of its trial"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

@@ -140,7 +140,7 @@ async fn failing_mail_is_retried_then_dead_and_can_be_resent() {
 
 #[tokio::test]
 async fn concurrent_workers_never_send_a_row_twice() {
-    let app = spawn_app_with(&[("mail.poll_interval_ms", "3600000".into())]).await;
+    let app = spawn_app_with(&[("mail.worker", "false".into())]).await;
     // Queue 40 emails directly, as a use-case would.
     let mailer = app.ctx.mailer.clone();
     app.ctx

@@ -3,8 +3,12 @@
 //! Integration tests: each starts the real server on port 0 with a fresh database. They run on
 //! SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 
+mod access;
 mod accounts;
 mod admin;
+mod cases;
+mod casework;
+mod catalogue;
 mod cli;
 mod email;
 mod helpers;
