@@ -292,3 +292,129 @@ mod tests {
         assert!(Status::Active.is_public_trial() && !Status::Assessment.is_public_trial());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Random command sequences against the lifecycle, checking the invariants the design promises.
+    use std::collections::BTreeSet;
+
+    use chrono::NaiveDate;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::application::{check_approval, Approval, ConditionInput, Grant, ProvisionFacts};
+    use crate::domain::monitoring::ConditionCategory;
+
+    #[derive(Debug, Clone)]
+    struct Step {
+        action: CaseAction,
+        all_met: bool,
+        grant: BTreeSet<u8>,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        (0..CaseAction::ALL.len(), any::<bool>(), proptest::collection::btree_set(0u8..6, 0..4))
+            .prop_map(|(i, all_met, grant)| Step { action: CaseAction::ALL[i], all_met, grant })
+    }
+
+    fn provisions(codes: &BTreeSet<u8>) -> Vec<ProvisionFacts> {
+        codes
+            .iter()
+            .map(|c| ProvisionFacts { id: *c as i64, code: format!("P-{c}"), max_trial_months: 24, retired: false })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn invariants_hold_for_any_command_sequence(
+            requested in proptest::collection::btree_set(0u8..6, 1..4),
+            steps in proptest::collection::vec(step(), 1..60),
+        ) {
+            let today = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+            let mut status = Status::Draft;
+            let mut resume: Option<Status> = None;
+            let mut trail: Vec<(Status, CaseAction, Status)> = Vec::new();
+            let mut passed_screening = false;
+            let mut approved = false;
+            let mut granted: BTreeSet<u8> = BTreeSet::new();
+            for s in steps {
+                let facts = Facts { all_criteria_met: s.all_met, resume };
+                let Ok(next) = transition(status, s.action, facts) else {
+                    prop_assert!(!allowed_actions(status).contains(&s.action) || s.action == CaseAction::Answer);
+                    continue;
+                };
+                if s.action == CaseAction::Approve {
+                    // The use-case validates the grant; only a valid approval is carried out.
+                    let approval = Approval {
+                        reasons: "r".into(),
+                        trial_start_date: today,
+                        trial_end_date: NaiveDate::from_ymd_opt(2027, 12, 1).unwrap(),
+                        grants: s.grant.iter().map(|g| Grant { provision_code: format!("P-{g}"), limits: String::new() }).collect(),
+                        conditions: vec![ConditionInput {
+                            category: ConditionCategory::Other, description: "d".into(), metric: "m".into(),
+                            target_value: 1.0, unit: "u".into(), due_on: today,
+                        }],
+                    };
+                    let errors = check_approval(&approval, &provisions(&requested), false, today);
+                    prop_assert_eq!(errors.is_empty(), !s.grant.is_empty() && s.grant.is_subset(&requested));
+                    if !errors.is_empty() {
+                        continue;
+                    }
+                    prop_assert!(passed_screening, "no decision without screening");
+                    granted = s.grant.clone();
+                    approved = true;
+                }
+                if s.action == CaseAction::Screen && next == Status::Assessment {
+                    passed_screening = true;
+                }
+                if s.action == CaseAction::Start {
+                    prop_assert!(approved, "no trial without approval");
+                }
+                if s.action == CaseAction::RequestInformation {
+                    resume = Some(status);
+                }
+                if s.action == CaseAction::Answer {
+                    resume = None;
+                }
+                trail.push((status, s.action, next));
+                status = next;
+                prop_assert!(granted.is_subset(&requested), "granted ⊆ requested");
+                if matches!(status, Status::Active | Status::Suspended | Status::Completed | Status::Revoked) {
+                    prop_assert!(approved);
+                }
+            }
+            // The trail replays to the status, link by link.
+            let mut replay = Status::Draft;
+            for (from, _, to) in &trail {
+                prop_assert_eq!(*from, replay);
+                replay = *to;
+            }
+            prop_assert_eq!(replay, status);
+        }
+    }
+}
+
+#[cfg(test)]
+mod doc {
+    use super::*;
+
+    /// docs/LIFECYCLE.md's table of states and actions is the code's.
+    #[test]
+    fn lifecycle_doc_matches_the_code() {
+        let doc = include_str!("../../docs/LIFECYCLE.md");
+        let mut seen = 0;
+        for line in doc.lines() {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            if cells.len() < 4 {
+                continue;
+            }
+            let Ok(status) = cells[1].parse::<Status>() else { continue };
+            let documented: Vec<String> =
+                cells[2].split(',').map(|a| a.trim().to_string()).filter(|a| !a.is_empty() && a != "–").collect();
+            let actual: Vec<String> = allowed_actions(status).iter().map(|a| a.as_str().to_string()).collect();
+            assert_eq!(documented, actual, "docs/LIFECYCLE.md row for {status}");
+            seen += 1;
+        }
+        assert_eq!(seen, Status::ALL.len(), "every state has a row");
+    }
+}
