@@ -99,6 +99,26 @@ pub struct Settings {
     pub mail: MailSettings,
     pub lists: ListSettings,
     pub calendar: CalendarSettings,
+    pub scheduler: SchedulerSettings,
+    pub community: CommunitySettings,
+    pub uploads: UploadSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UploadSettings {
+    pub max_file_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CommunitySettings {
+    pub posts_per_hour: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SchedulerSettings {
+    pub enabled: bool,
+    pub interval_seconds: u64,
+    pub reminder_days: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -395,6 +415,12 @@ impl Settings {
         }
         if !(1..=120).contains(&self.calendar.information_request_working_days) {
             errors.push("calendar.information_request_working_days must be between 1 and 120".into());
+        }
+        if self.scheduler.interval_seconds < 1 {
+            errors.push("scheduler.interval_seconds must be at least 1".into());
+        }
+        if self.scheduler.reminder_days.iter().any(|d| !(0..=365).contains(d)) {
+            errors.push("scheduler.reminder_days must be between 0 and 365".into());
         }
         if self.env == RunEnv::Production {
             if self.jwt.secret.expose_secret() == DEVELOPMENT_JWT_SECRET {

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod email;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

@@ -53,6 +53,9 @@ enum Command {
     },
     /// Check every audit-trail hash chain and name the first broken link.
     VerifyAudit,
+    /// Run one scheduler pass (overdue conditions and milestones, reminders, escalations) and
+    /// exit; for driving the scheduler from cron instead of the service.
+    RunSchedulerOnce,
 }
 
 fn main() -> ExitCode {
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::Migrate => migrate(&settings),
         Command::CreateAdmin { email, name } => create_admin(&settings, &email, &name),
         Command::VerifyAudit => verify_audit(&settings),
+        Command::RunSchedulerOnce => run_scheduler_once(settings),
     };
     match result {
         Ok(code) => code,
@@ -160,4 +164,18 @@ fn verify_audit(settings: &Settings) -> Result<ExitCode, String> {
             Ok(ExitCode::from(3))
         }
     }
+}
+
+fn run_scheduler_once(settings: Settings) -> Result<ExitCode, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let db = sandbox::startup::open_database(&settings).await.map_err(|e| format!("{e:#}"))?;
+        let ctx = sandbox::app::AppContext::new(db, settings).map_err(|e| e.to_string())?;
+        let report = sandbox::jobs::scheduler::run_once(&ctx).await.map_err(|e| e.to_string())?;
+        println!(
+            "scheduler pass: {} condition(s) and {} milestone(s) now overdue, {} reminder(s) queued",
+            report.conditions_overdue, report.milestones_overdue, report.reminders
+        );
+        Ok(ExitCode::SUCCESS)
+    })
 }

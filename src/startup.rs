@@ -25,6 +25,7 @@ pub struct Application {
     context: AppContext,
     stop: CancellationToken,
     worker: tokio::task::JoinHandle<()>,
+    scheduler: tokio::task::JoinHandle<()>,
     mail_description: String,
 }
 
@@ -95,7 +96,12 @@ impl Application {
             tracing::info!("email worker disabled (mail.worker = false)");
             tokio::spawn(async {})
         };
-        Ok(Application { port, server, context, stop, worker, mail_description })
+        let scheduler = if settings.scheduler.enabled {
+            tokio::spawn(crate::jobs::scheduler::run(context.clone(), stop.clone()))
+        } else {
+            tokio::spawn(async {})
+        };
+        Ok(Application { port, server, context, stop, worker, scheduler, mail_description })
     }
 
     pub fn port(&self) -> u16 {
@@ -148,6 +154,9 @@ impl Application {
         self.stop.cancel();
         if tokio::time::timeout(Duration::from_secs(30), self.worker).await.is_err() {
             tracing::warn!("email worker did not stop within 30 s");
+        }
+        if tokio::time::timeout(Duration::from_secs(30), self.scheduler).await.is_err() {
+            tracing::warn!("scheduler did not stop within 30 s");
         }
         result
     }

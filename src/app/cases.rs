@@ -36,6 +36,12 @@ pub fn load_for(c: &mut DbConn, actor: &Actor, id: i64, request: CaseRequest) ->
         CaseRequest::ReadHistory => "read this application's history".into(),
         CaseRequest::ReportMilestone => "report on this trial's milestones".into(),
         CaseRequest::ReviewMilestone => "review this trial's milestones".into(),
+        CaseRequest::Monitor => "monitor this trial".into(),
+        CaseRequest::SubmitEvidence => "submit evidence for this trial".into(),
+        CaseRequest::Observe => "post on this trial".into(),
+        CaseRequest::Reply => "reply on this trial".into(),
+        CaseRequest::Moderate => "moderate observations".into(),
+        CaseRequest::ReadPublicTrial => "read this trial".into(),
     };
     authorize_case(Some(actor), request, &facts_of(&app)).map_err(|r| match AppError::refused(r, &what) {
         AppError::NotFound(_) => not_found(),
@@ -371,4 +377,10 @@ pub async fn precheck(
             Ok(version)
         })
         .await
+}
+
+/// Checks only who may make `request` on a case (404/403), before its body is read.
+pub async fn precheck_request(ctx: &AppContext, actor: &Actor, id: i64, request: CaseRequest) -> AppResult<()> {
+    let actor = *actor;
+    ctx.db.run(move |c| load_for(c, &actor, id, request).map(|_| ())).await
 }

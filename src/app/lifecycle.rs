@@ -68,7 +68,8 @@ impl Tx<'_> {
     }
 
     fn mail(&mut self, app: &Application, event: &str, to: &[To], headline: &str, message: &str) -> AppResult<()> {
-        notify(self.c, self.mailer, app, event, &app.version.to_string(), to, headline, message, self.now)
+        notify(self.c, self.mailer, app, event, &app.version.to_string(), to, headline, message, self.now)?;
+        Ok(())
     }
 }
 

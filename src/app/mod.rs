@@ -5,7 +5,9 @@ pub mod accounts;
 pub mod case_mail;
 pub mod cases;
 pub mod catalogue;
+pub mod community;
 pub mod lifecycle;
+pub mod monitoring;
 pub mod outbox_admin;
 pub mod users;
 
@@ -61,6 +63,18 @@ pub struct AppContext {
 }
 
 impl AppContext {
+    /// A context with the system clock (for commands that run without the HTTP server).
+    pub fn new(db: Db, settings: Settings) -> Result<Self, String> {
+        let mailer = Mailer::new(&settings.base_url, &settings.mail.from)?;
+        Ok(AppContext {
+            db,
+            jwt: JwtKeys::new(&settings.jwt),
+            mailer: Arc::new(mailer),
+            settings: Arc::new(settings),
+            clock: Arc::new(SystemClock),
+        })
+    }
+
     pub fn now(&self) -> NaiveDateTime {
         self.clock.now()
     }

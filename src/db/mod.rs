@@ -5,7 +5,9 @@
 pub mod audit;
 pub mod cases;
 pub mod catalogue;
+pub mod community;
 pub mod models;
+pub mod monitoring;
 pub mod outbox;
 pub mod schema;
 pub mod users;

@@ -354,3 +354,73 @@ pub struct Recommendation {
     pub recommendation: String,
     pub rationale: String,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = evidence)]
+pub struct Evidence {
+    pub id: i64,
+    pub application_id: i64,
+    pub condition_id: i64,
+    pub submitted_by: i64,
+    pub body: String,
+    pub reported_value: Option<f64>,
+    pub file_name: Option<String>,
+    pub file_type: Option<String>,
+    pub file_size: Option<i64>,
+    pub file_sha256: Option<String>,
+    pub outcome: String,
+    pub feedback: Option<String>,
+    pub reviewed_by: Option<i64>,
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = attestations)]
+pub struct Attestation {
+    pub id: i64,
+    pub application_id: i64,
+    pub condition_id: i64,
+    pub evidence_id: Option<i64>,
+    pub user_id: i64,
+    pub stance: String,
+    pub comment: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = observations)]
+pub struct Observation {
+    pub id: i64,
+    pub application_id: i64,
+    pub author_id: i64,
+    pub kind: String,
+    pub body: String,
+    pub visibility: String,
+    pub published_body: Option<String>,
+    pub moderation_reason: Option<String>,
+    pub moderated_by: Option<i64>,
+    pub moderated_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = observation_replies)]
+pub struct ObservationReply {
+    pub id: i64,
+    pub observation_id: i64,
+    pub author_id: i64,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = subscriptions)]
+pub struct Subscription {
+    pub id: i64,
+    pub user_id: i64,
+    pub application_id: Option<i64>,
+    pub zone_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}

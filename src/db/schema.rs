@@ -297,6 +297,90 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    evidence (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        condition_id -> BigInt,
+        submitted_by -> BigInt,
+        body -> Text,
+        reported_value -> Nullable<Double>,
+        file_name -> Nullable<Text>,
+        file_type -> Nullable<Text>,
+        file_size -> Nullable<BigInt>,
+        file_sha256 -> Nullable<Text>,
+        outcome -> Text,
+        feedback -> Nullable<Text>,
+        reviewed_by -> Nullable<BigInt>,
+        reviewed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evidence_files (evidence_id) {
+        evidence_id -> BigInt,
+        data -> Binary,
+    }
+}
+
+diesel::table! {
+    attestations (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        condition_id -> BigInt,
+        evidence_id -> Nullable<BigInt>,
+        user_id -> BigInt,
+        stance -> Text,
+        comment -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    observations (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        author_id -> BigInt,
+        kind -> Text,
+        body -> Text,
+        visibility -> Text,
+        published_body -> Nullable<Text>,
+        moderation_reason -> Nullable<Text>,
+        moderated_by -> Nullable<BigInt>,
+        moderated_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    observation_replies (id) {
+        id -> BigInt,
+        observation_id -> BigInt,
+        author_id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    subscriptions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        application_id -> Nullable<BigInt>,
+        zone_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_opt_outs (user_id, category) {
+        user_id -> BigInt,
+        category -> Text,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
@@ -314,6 +398,10 @@ diesel::joinable!(milestones -> applications (application_id));
 diesel::joinable!(enforcement_actions -> applications (application_id));
 diesel::joinable!(evaluations -> applications (application_id));
 diesel::joinable!(recommendations -> provisions (provision_id));
+diesel::joinable!(evidence -> conditions (condition_id));
+diesel::joinable!(evidence_files -> evidence (evidence_id));
+diesel::joinable!(attestations -> conditions (condition_id));
+diesel::joinable!(observation_replies -> observations (observation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -336,4 +424,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     enforcement_actions,
     evaluations,
     recommendations,
+    evidence,
+    evidence_files,
+    attestations,
+    observations,
+    observation_replies,
+    subscriptions,
+    notification_opt_outs,
 );

@@ -83,6 +83,19 @@ pub enum CaseRequest {
     ReportMilestone,
     /// Accept a milestone report or ask for a revision.
     ReviewMilestone,
+    /// Add, edit or remove conditions; edit the milestone schedule; verify or reject evidence;
+    /// mark conditions breached or waived; waive milestones.
+    Monitor,
+    /// Submit evidence against a condition.
+    SubmitEvidence,
+    /// Post an observation on a public trial, or attest a condition's evidence.
+    Observe,
+    /// Reply to an observation.
+    Reply,
+    /// Hide an observation or publish a redacted text.
+    Moderate,
+    /// Read the public parts of a trial (conditions, milestones, published observations).
+    ReadPublicTrial,
 }
 
 /// Who may do what with a case (`access.md`). Those who may not see the case at all get `Hidden`,
@@ -94,13 +107,29 @@ pub fn authorize_case(actor: Option<&Actor>, request: CaseRequest, case: &CaseFa
     let is_author = actor.role == Role::Innovator && actor.user_id == case.author_id;
     let is_staff = matches!(actor.role, Role::Inspector | Role::Admin);
     let is_assigned = actor.role == Role::Inspector && case.assigned_inspector_id == Some(actor.user_id);
+    let public = case.status.is_public_trial();
+    match request {
+        CaseRequest::ReadPublicTrial if public => return Ok(()),
+        CaseRequest::Observe if public && actor.role == Role::Community => {
+            return if actor.email_verified { Ok(()) } else { Err(Refusal::EmailUnverified) };
+        }
+        CaseRequest::Observe | CaseRequest::Reply if public && !is_author && !is_staff => {
+            return Err(Refusal::Forbidden);
+        }
+        _ => {}
+    }
     let can_see = is_author || (is_staff && case.status != Status::Draft);
     if !can_see {
         return Err(Refusal::Hidden);
     }
     use CaseAction as A;
     match request {
-        CaseRequest::Read | CaseRequest::ReadHistory => Ok(()),
+        CaseRequest::Read | CaseRequest::ReadHistory | CaseRequest::ReadPublicTrial => Ok(()),
+        CaseRequest::SubmitEvidence => allow_if(is_author),
+        CaseRequest::Monitor => allow_if(is_assigned),
+        CaseRequest::Observe => Err(Refusal::Forbidden),
+        CaseRequest::Reply => allow_if(public && (is_author || actor.role == Role::Inspector)),
+        CaseRequest::Moderate => allow_if(is_staff),
         CaseRequest::Act(A::Submit) if is_author && !actor.email_verified => Err(Refusal::EmailUnverified),
         CaseRequest::Act(A::Edit | A::Submit | A::Withdraw | A::Answer) | CaseRequest::ReportMilestone => {
             allow_if(is_author)
@@ -237,6 +266,56 @@ mod tests {
             Err(Refusal::EmailUnverified)
         );
         assert_eq!(authorize_case(Some(&unverified), CaseRequest::Act(A::Edit), &draft), Ok(()));
+    }
+
+    #[test]
+    fn community_monitoring_needs_a_public_trial_and_a_verified_email() {
+        let member = who(40, Role::Community);
+        let unverified = Actor { email_verified: false, ..member };
+        for &status in Status::ALL {
+            let case = facts(status);
+            let observe = authorize_case(Some(&member), CaseRequest::Observe, &case);
+            let read = authorize_case(Some(&member), CaseRequest::ReadPublicTrial, &case);
+            if status.is_public_trial() {
+                assert_eq!(observe, Ok(()), "{status}");
+                assert_eq!(read, Ok(()));
+                assert_eq!(
+                    authorize_case(Some(&unverified), CaseRequest::Observe, &case),
+                    Err(Refusal::EmailUnverified)
+                );
+                assert_eq!(
+                    authorize_case(Some(&who(10, Role::Innovator)), CaseRequest::Observe, &case),
+                    Err(Refusal::Forbidden)
+                );
+                assert_eq!(
+                    authorize_case(Some(&who(20, Role::Inspector)), CaseRequest::Observe, &case),
+                    Err(Refusal::Forbidden)
+                );
+                assert_eq!(authorize_case(Some(&member), CaseRequest::Reply, &case), Err(Refusal::Forbidden));
+                assert_eq!(authorize_case(Some(&who(10, Role::Innovator)), CaseRequest::Reply, &case), Ok(()));
+                assert_eq!(authorize_case(Some(&who(21, Role::Inspector)), CaseRequest::Reply, &case), Ok(()));
+            } else {
+                assert_eq!(observe, Err(Refusal::Hidden), "{status}");
+                assert_eq!(read, Err(Refusal::Hidden));
+            }
+        }
+        let active = facts(Status::Active);
+        assert_eq!(authorize_case(Some(&who(20, Role::Inspector)), CaseRequest::Monitor, &active), Ok(()));
+        assert_eq!(
+            authorize_case(Some(&who(21, Role::Inspector)), CaseRequest::Monitor, &active),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(authorize_case(Some(&who(30, Role::Admin)), CaseRequest::Monitor, &active), Err(Refusal::Forbidden));
+        assert_eq!(authorize_case(Some(&who(10, Role::Innovator)), CaseRequest::SubmitEvidence, &active), Ok(()));
+        assert_eq!(
+            authorize_case(Some(&who(20, Role::Inspector)), CaseRequest::SubmitEvidence, &active),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(authorize_case(Some(&who(30, Role::Admin)), CaseRequest::Moderate, &active), Ok(()));
+        assert_eq!(
+            authorize_case(Some(&who(10, Role::Innovator)), CaseRequest::Moderate, &active),
+            Err(Refusal::Forbidden)
+        );
     }
 
     #[test]

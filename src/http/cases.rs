@@ -1251,16 +1251,6 @@ pub async fn history(ctx: web::Data<AppContext>, user: AuthUser, id: web::Path<i
     Ok(HttpResponse::Ok().json(body))
 }
 
-/// The case's community-benefit conditions.
-#[utoipa::path(get, path = "/api/v1/applications/{id}/conditions", tag = "applications", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Application id")),
-    responses((status = 200, body = [ConditionResponse]), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn conditions(ctx: web::Data<AppContext>, user: AuthUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let view = cases::get(&ctx, &user.0, id.into_inner()).await?;
-    let body: Vec<ConditionResponse> = view.conditions.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(body))
-}
-
 /// The case's review milestones, by due date.
 #[utoipa::path(get, path = "/api/v1/applications/{id}/milestones", tag = "applications", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Application id")),

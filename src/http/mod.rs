@@ -10,7 +10,9 @@ pub mod extract;
 pub mod health;
 pub mod input;
 pub mod middleware;
+pub mod monitoring;
 pub mod openapi;
+pub mod upload;
 pub mod users;
 
 use actix_web::{web, HttpResponse};
@@ -96,8 +98,51 @@ pub fn configure(cfg: &mut web::ServiceConfig, json_limit: usize) {
                         .route(web::post().to(cases::answer)),
                 )
                 .service(web::resource("/applications/{id}/history").route(web::get().to(cases::history)))
-                .service(web::resource("/applications/{id}/conditions").route(web::get().to(cases::conditions)))
-                .service(web::resource("/applications/{id}/milestones").route(web::get().to(cases::milestones)))
+                .service(
+                    web::resource("/applications/{id}/conditions")
+                        .route(web::get().to(monitoring::list_conditions))
+                        .route(web::post().to(monitoring::add_condition)),
+                )
+                .service(
+                    web::resource("/applications/{id}/milestones")
+                        .route(web::get().to(cases::milestones))
+                        .route(web::post().to(monitoring::add_milestone)),
+                )
+                .service(
+                    web::resource("/applications/{id}/observations")
+                        .route(web::get().to(monitoring::observations))
+                        .route(web::post().to(monitoring::post_observation)),
+                )
+                .service(
+                    web::resource("/conditions/{cid}")
+                        .route(web::put().to(monitoring::update_condition))
+                        .route(web::delete().to(monitoring::remove_condition)),
+                )
+                .service(web::resource("/conditions/{cid}/evidence").route(web::post().to(monitoring::submit_evidence)))
+                .service(web::resource("/conditions/{cid}/verify").route(web::post().to(monitoring::verify)))
+                .service(web::resource("/conditions/{cid}/breach").route(web::post().to(monitoring::breach)))
+                .service(web::resource("/conditions/{cid}/waive").route(web::post().to(monitoring::waive)))
+                .service(
+                    web::resource("/conditions/{cid}/attestations")
+                        .route(web::get().to(monitoring::attestations))
+                        .route(web::post().to(monitoring::attest)),
+                )
+                .service(web::resource("/evidence/{eid}/file").route(web::get().to(monitoring::evidence_file)))
+                .service(web::resource("/milestones/{mid}").route(web::patch().to(monitoring::update_milestone)))
+                .service(web::resource("/milestones/{mid}/waive").route(web::post().to(monitoring::waive_milestone)))
+                .service(web::resource("/observations/{oid}/replies").route(web::post().to(monitoring::reply)))
+                .service(web::resource("/observations/{oid}/moderate").route(web::post().to(monitoring::moderate)))
+                .service(
+                    web::resource("/subscriptions")
+                        .route(web::get().to(monitoring::subscriptions))
+                        .route(web::post().to(monitoring::follow)),
+                )
+                .service(web::resource("/subscriptions/{id}").route(web::delete().to(monitoring::unfollow)))
+                .service(
+                    web::resource("/me/notification-preferences")
+                        .route(web::get().to(monitoring::preferences))
+                        .route(web::put().to(monitoring::set_preferences)),
+                )
                 .service(web::resource("/milestones/{mid}/report").route(web::post().to(cases::report_milestone)))
                 .service(web::resource("/milestones/{mid}/review").route(web::post().to(cases::review_milestone)))
                 .default_service(web::to(not_found)),

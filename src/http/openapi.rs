@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, cases, catalogue, health, users};
+use super::{accounts, cases, catalogue, health, monitoring, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,7 +22,13 @@ use super::{accounts, cases, catalogue, health, users};
         cases::create, cases::list, cases::get, cases::update, cases::submit, cases::withdraw, cases::assign,
         cases::screening, cases::request_information, cases::answer, cases::approve, cases::refuse, cases::start,
         cases::suspend, cases::reinstate, cases::revoke, cases::extend, cases::complete, cases::history,
-        cases::conditions, cases::milestones, cases::report_milestone, cases::review_milestone,
+        cases::milestones, cases::report_milestone, cases::review_milestone,
+        monitoring::list_conditions, monitoring::add_condition, monitoring::update_condition, monitoring::remove_condition,
+        monitoring::submit_evidence, monitoring::evidence_file, monitoring::verify, monitoring::breach, monitoring::waive,
+        monitoring::attest, monitoring::attestations, monitoring::add_milestone, monitoring::update_milestone,
+        monitoring::waive_milestone, monitoring::observations, monitoring::post_observation, monitoring::reply,
+        monitoring::moderate, monitoring::subscriptions, monitoring::follow, monitoring::unfollow,
+        monitoring::preferences, monitoring::set_preferences,
     ),
     components(schemas(crate::error::Problem, crate::domain::FieldError)),
     modifiers(&BearerAuth),
@@ -33,6 +39,8 @@ use super::{accounts, cases, catalogue, health, users};
         (name = "catalogue", description = "Sandbox zones and the provisions (derogation) catalogue"),
         (name = "applications", description = "Applications: drafts, the inspectors' queue, the full record and its history"),
         (name = "lifecycle", description = "Transitions of an application, from submission to the end of its trial"),
+        (name = "monitoring", description = "Trials in operation: conditions, evidence, milestones"),
+        (name = "community", description = "Following trials and zones, observations, attestations"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

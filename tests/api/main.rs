@@ -13,5 +13,6 @@ mod cli;
 mod email;
 mod helpers;
 mod http_basics;
+mod monitoring;
 mod schema;
 mod tokens;

@@ -1,0 +1,3 @@
+//! Background work that is not a request: the scheduler.
+
+pub mod scheduler;

@@ -1,0 +1,205 @@
+//! The scheduler: moves overdue conditions and milestones to `overdue` (escalating an overdue
+//! milestone to its inspector once), and queues milestone reminders before their due dates.
+//!
+//! A pass is idempotent and safe to run from several replicas at once: status changes are
+//! conditional on the row's version, and every email has a deduplication key, so a second pass
+//! (or a concurrent one) finds nothing left to do.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::case_mail::{notify, To};
+use crate::app::AppContext;
+use crate::db::models::{Condition, Milestone};
+use crate::db::{audit, cases as case_repo, monitoring as repo};
+use crate::domain::monitoring::{
+    condition_transition, milestone_transition, ConditionEvent, ConditionStatus, MilestoneEvent, MilestoneStatus,
+};
+use crate::error::{AppError, AppResult};
+
+const BATCH: i64 = 200;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PassReport {
+    pub conditions_overdue: usize,
+    pub milestones_overdue: usize,
+    pub reminders: usize,
+}
+
+/// One pass over every monitored trial, as of the application clock's today.
+pub async fn run_once(ctx: &AppContext) -> AppResult<PassReport> {
+    let today = ctx.now().date();
+    let mut report = PassReport::default();
+
+    let mut after = 0;
+    loop {
+        let batch =
+            ctx.db.run(move |c| repo::conditions_past_due(c, today, after, BATCH).map_err(AppError::from)).await?;
+        let Some(last) = batch.last().map(|c| c.id) else { break };
+        after = last;
+        for cond in batch {
+            match condition_overdue(ctx, cond).await {
+                Ok(true) => report.conditions_overdue += 1,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "scheduler: condition skipped; the next pass retries it"),
+            }
+        }
+    }
+
+    let mut days = ctx.settings.scheduler.reminder_days.clone();
+    days.sort_unstable();
+    let horizon = today + chrono::TimeDelta::days(days.last().copied().unwrap_or(0));
+    let mut after = 0;
+    loop {
+        let batch = ctx
+            .db
+            .run(move |c| repo::milestones_awaiting_report(c, horizon, after, BATCH).map_err(AppError::from))
+            .await?;
+        let Some(last) = batch.last().map(|m| m.id) else { break };
+        after = last;
+        for m in batch {
+            let days_left = (m.due_on - today).num_days();
+            let outcome = if days_left < 0 {
+                milestone_overdue(ctx, m).await.map(|done| {
+                    if done {
+                        report.milestones_overdue += 1;
+                    }
+                })
+            } else if let Some(threshold) = days.iter().copied().find(|d| days_left <= *d) {
+                reminder(ctx, m, threshold, today).await.map(|queued| report.reminders += queued)
+            } else {
+                Ok(())
+            };
+            if let Err(e) = outcome {
+                tracing::warn!(error = %e, "scheduler: milestone skipped; the next pass retries it");
+            }
+        }
+    }
+    Ok(report)
+}
+
+async fn condition_overdue(ctx: &AppContext, stale: Condition) -> AppResult<bool> {
+    let (now, mailer) = (ctx.now(), ctx.mailer.clone());
+    ctx.db
+        .write(move |c| {
+            let Some(cond) = repo::find_condition(c, stale.id)? else { return Ok(false) };
+            let status: ConditionStatus = cond.status.parse().unwrap_or(ConditionStatus::Pending);
+            let Ok(next) = condition_transition(status, ConditionEvent::MarkOverdue) else { return Ok(false) };
+            if cond.due_on >= now.date()
+                || !repo::set_condition_status(c, cond.id, cond.version, next.as_str(), None, now)?
+            {
+                return Ok(false);
+            }
+            let Some(app) = case_repo::find_application(c, cond.application_id)? else { return Ok(false) };
+            audit::append(
+                c,
+                audit::Entry {
+                    stream: crate::app::cases::case_stream(app.id),
+                    actor_user_id: None,
+                    action: "condition.overdue",
+                    from_status: Some(status.as_str()),
+                    to_status: Some(next.as_str()),
+                    details: json!({ "condition_id": cond.id, "due_on": cond.due_on }),
+                    public: true,
+                    at: now,
+                },
+            )?;
+            notify(
+                c,
+                &mailer,
+                &app,
+                "condition_overdue",
+                &cond.id.to_string(),
+                &[To::Author, To::AssignedInspector],
+                &format!("A condition is overdue: {}", cond.description),
+                &format!("It was due on {}.", cond.due_on.format("%-d %B %Y")),
+                now,
+            )?;
+            Ok(true)
+        })
+        .await
+}
+
+async fn milestone_overdue(ctx: &AppContext, stale: Milestone) -> AppResult<bool> {
+    let (now, mailer) = (ctx.now(), ctx.mailer.clone());
+    ctx.db
+        .write(move |c| {
+            let Some(m) = case_repo::find_milestone(c, stale.id)? else { return Ok(false) };
+            let status: MilestoneStatus = m.status.parse().unwrap_or(MilestoneStatus::Scheduled);
+            let Ok(next) = milestone_transition(status, MilestoneEvent::MarkOverdue) else { return Ok(false) };
+            if m.due_on >= now.date()
+                || !case_repo::update_milestone(c, m.id, m.version, next.as_str(), None, None, now)?
+            {
+                return Ok(false);
+            }
+            let Some(app) = case_repo::find_application(c, m.application_id)? else { return Ok(false) };
+            audit::append(
+                c,
+                audit::Entry {
+                    stream: crate::app::cases::case_stream(app.id),
+                    actor_user_id: None,
+                    action: "milestone.overdue",
+                    from_status: Some(status.as_str()),
+                    to_status: Some(next.as_str()),
+                    details: json!({ "milestone_id": m.id, "title": m.title, "due_on": m.due_on }),
+                    public: true,
+                    at: now,
+                },
+            )?;
+            // The escalation goes once: its key is the milestone's.
+            notify(
+                c,
+                &mailer,
+                &app,
+                "milestone_overdue",
+                &m.id.to_string(),
+                &[To::Author, To::AssignedInspector],
+                &format!("A milestone is overdue: {}", m.title),
+                &format!("It was due on {}.", m.due_on.format("%-d %B %Y")),
+                now,
+            )?;
+            Ok(true)
+        })
+        .await
+}
+
+async fn reminder(ctx: &AppContext, m: Milestone, threshold: i64, today: NaiveDate) -> AppResult<usize> {
+    let (now, mailer) = (ctx.now(), ctx.mailer.clone());
+    ctx.db
+        .write(move |c| {
+            let Some(app) = case_repo::find_application(c, m.application_id)? else { return Ok(0) };
+            let days_left = (m.due_on - today).num_days();
+            notify(
+                c,
+                &mailer,
+                &app,
+                "milestone_reminder",
+                &format!("{}:{threshold}", m.id),
+                &[To::Author],
+                &format!("{} is due in {days_left} day{}", m.title, if days_left == 1 { "" } else { "s" }),
+                &format!("Due on {}. Submit the report from your trial's page.", m.due_on.format("%-d %B %Y")),
+                now,
+            )
+        })
+        .await
+}
+
+/// Runs passes every `scheduler.interval_seconds` until `stop` is cancelled.
+pub async fn run(ctx: AppContext, stop: CancellationToken) {
+    let interval = Duration::from_secs(ctx.settings.scheduler.interval_seconds.max(1));
+    loop {
+        match run_once(&ctx).await {
+            Ok(report) if report != PassReport::default() => tracing::info!(?report, "scheduler pass"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "scheduler pass failed"),
+        }
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
+    tracing::info!("scheduler stopped");
+}
