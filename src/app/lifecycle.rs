@@ -428,7 +428,7 @@ pub async fn approve(
             "conditions": approval.conditions.len(),
         });
         let app = tx.finish(app, from, to, "application.approved", details, true)?;
-        tx.mail(&app, "decided", &[To::Author], "Your application has been approved", &approval.reasons)?;
+        tx.mail(&app, "decided", &[To::Author, To::Followers], "The application has been approved", &approval.reasons)?;
         Ok(app)
     })
     .await
@@ -470,7 +470,7 @@ pub async fn start(ctx: &AppContext, actor: &Actor, id: i64, version: i64) -> Ap
         }
         app.started_at = Some(tx.now);
         let app = tx.finish(app, from, to, "trial.started", json!({}), true)?;
-        tx.mail(&app, "started", &[To::Author, To::AssignedInspector], "The trial has started", "")?;
+        tx.mail(&app, "started", &[To::Author, To::AssignedInspector, To::Followers], "The trial has started", "")?;
         Ok(app)
     })
     .await
@@ -498,7 +498,7 @@ pub async fn enforce(
             app.closed_at = Some(tx.now);
         }
         let app = tx.finish(app, from, to, &format!("trial.{event}"), json!({ "reasons": reasons }), true)?;
-        tx.mail(&app, event, &[To::Author], headline, &reasons)?;
+        tx.mail(&app, event, &[To::Author, To::Followers], headline, &reasons)?;
         Ok(app)
     })
     .await
@@ -555,7 +555,7 @@ pub async fn extend(
         tx.mail(
             &app,
             "extended",
-            &[To::Author],
+            &[To::Author, To::Followers],
             &format!("The trial has been extended to {}", new_end.format("%-d %B %Y")),
             &reasons,
         )?;
@@ -646,7 +646,7 @@ pub async fn complete(
             "recommendations": evaluation.recommendations.iter().map(|r| json!({"provision_code": r.provision_code, "recommendation": r.recommendation})).collect::<Vec<_>>()
         });
         let app = tx.finish(app, from, to, "trial.completed", details, true)?;
-        tx.mail(&app, "completed", &[To::Author], "The trial is complete", &evaluation.outcomes)?;
+        tx.mail(&app, "completed", &[To::Author, To::Followers], "The trial is complete", &evaluation.outcomes)?;
         Ok(app)
     })
     .await

@@ -688,3 +688,74 @@ async fn snapshot(app: &TestApp, id: i64, token: &str) -> (Vec<i64>, Value) {
     let (_, case) = current(app, id, token).await;
     (counts, case)
 }
+
+#[tokio::test]
+async fn followers_of_a_zone_and_a_trial_hear_of_its_events_once() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (_, member) = verified_member(&app, "nia@example.org").await;
+    assert_eq!(
+        app.post("/api/v1/subscriptions", &json!({"zone_id": w.zone_id}), Some(&member)).await.status(),
+        StatusCode::CREATED
+    );
+    let id = case_in_assessment(&app, &w).await;
+    // A case in assessment cannot be followed by the public yet.
+    problem(
+        app.post("/api/v1/subscriptions", &json!({"application_id": id}), Some(&member)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    transition(&app, id, "approve", &w.inspector, approval(&app, 0, 12)).await;
+    let to_member = |mails: &[sandbox::db::models::OutboundEmail], cat: &str| {
+        mails.iter().filter(|m| m.to_address == "nia@example.org" && m.category == cat).count()
+    };
+    assert_eq!(to_member(&app.outbox().await, "case.decided"), 1, "zone followers hear of approvals");
+    assert_eq!(
+        app.post("/api/v1/subscriptions", &json!({"application_id": id}), Some(&member)).await.status(),
+        StatusCode::CREATED
+    );
+    transition(&app, id, "start", &w.innovator, json!({})).await;
+    transition(&app, id, "suspend", &w.inspector, json!({"reasons": "Checks."})).await;
+    let mails = app.outbox().await;
+    assert_eq!(to_member(&mails, "case.started"), 1, "once, though following both the trial and its zone");
+    assert_eq!(to_member(&mails, "case.suspended"), 1);
+    let m = mails.iter().find(|m| m.to_address == "nia@example.org" && m.category == "case.suspended").unwrap();
+    assert!(m.body_text.contains("/api/v1/me/notification-preferences"));
+    assert!(m.body_html.replace("&#x2f;", "/").contains("/api/v1/me/notification-preferences"));
+}
+
+#[tokio::test]
+async fn community_reads_are_refused_where_the_trial_is_not_public() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = case_in_assessment(&app, &w).await;
+    let (_, member) = verified_member(&app, "nia@example.org").await;
+    problem(app.get(&format!("/api/v1/applications/{id}/observations"), None).await, StatusCode::NOT_FOUND).await;
+    problem(app.get(&format!("/api/v1/applications/{id}/observations"), Some(&member)).await, StatusCode::NOT_FOUND)
+        .await;
+    problem(app.get(&format!("/api/v1/applications/{id}/conditions"), Some(&member)).await, StatusCode::NOT_FOUND)
+        .await;
+    for path in ["/api/v1/subscriptions", "/api/v1/me/notification-preferences"] {
+        problem(app.get(path, None).await, StatusCode::UNAUTHORIZED).await;
+    }
+    problem(
+        change(&app, Method::PUT, "/api/v1/me/notification-preferences", None, None, &json!({"categories": {}})).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    problem(app.post("/api/v1/subscriptions", &json!({"zone_id": w.zone_id}), None).await, StatusCode::UNAUTHORIZED)
+        .await;
+
+    // Evidence files of an active trial: refused to the public and to strangers of a private case.
+    let active = active_trial(&app, &w).await;
+    let cid = condition(&app, active, &w.innovator, 0).await["id"].as_i64().unwrap();
+    let r = upload(&app, cid, &w.innovator, "s.pdf", pdf()).await;
+    let url = r.json::<Value>().await.unwrap()["evidence"][0]["file_url"].as_str().unwrap().to_string();
+    problem(app.get(&url, None).await, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(
+        app.get(&url, Some(&member)).await.status(),
+        StatusCode::OK,
+        "a public trial's evidence is public to members"
+    );
+    problem(app.get("/api/v1/evidence/999999/file", Some(&member)).await, StatusCode::NOT_FOUND).await;
+}
