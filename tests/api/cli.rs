@@ -125,3 +125,12 @@ fn sigterm_stops_the_service_gracefully() {
     assert!(exit.success(), "exit status {exit:?}");
     assert!(rest.iter().any(|l| l.contains("email worker stopped")), "{rest:?}");
 }
+
+#[test]
+fn run_scheduler_once_reports_its_pass() {
+    let db = TestDb::new();
+    let out = sandbox(&db).arg("run-scheduler-once").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("scheduler pass: 0 condition(s) and 0 milestone(s) now overdue, 0 reminder(s) queued"), "{text}");
+}
