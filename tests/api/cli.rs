@@ -132,5 +132,8 @@ fn run_scheduler_once_reports_its_pass() {
     let out = sandbox(&db).arg("run-scheduler-once").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("scheduler pass: 0 condition(s) and 0 milestone(s) now overdue, 0 reminder(s) queued"), "{text}");
+    assert!(
+        text.contains("scheduler pass: 0 condition(s) and 0 milestone(s) now overdue, 0 reminder(s) queued"),
+        "{text}"
+    );
 }
