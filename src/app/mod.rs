@@ -9,6 +9,8 @@ pub mod community;
 pub mod lifecycle;
 pub mod monitoring;
 pub mod outbox_admin;
+pub mod register;
+pub mod stats;
 pub mod users;
 
 use std::sync::Arc;

@@ -9,6 +9,7 @@ pub mod community;
 pub mod models;
 pub mod monitoring;
 pub mod outbox;
+pub mod register;
 pub mod schema;
 pub mod users;
 

@@ -12,6 +12,7 @@ pub mod input;
 pub mod middleware;
 pub mod monitoring;
 pub mod openapi;
+pub mod register;
 pub mod upload;
 pub mod users;
 
@@ -145,6 +146,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, json_limit: usize) {
                 )
                 .service(web::resource("/milestones/{mid}/report").route(web::post().to(cases::report_milestone)))
                 .service(web::resource("/milestones/{mid}/review").route(web::post().to(cases::review_milestone)))
+                .service(web::resource("/register").route(web::get().to(register::list)))
+                .service(web::resource("/register.csv").route(web::get().to(register::csv)))
+                .service(web::resource("/register/feed.atom").route(web::get().to(register::feed)))
+                .service(web::resource("/register/{reference}").route(web::get().to(register::trial)))
+                .service(web::resource("/stats").route(web::get().to(register::stats)))
+                .service(web::resource("/learning").route(web::get().to(register::learning)))
                 .default_service(web::to(not_found)),
         )
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", openapi::ApiDoc::openapi()))

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, cases, catalogue, health, monitoring, users};
+use super::{accounts, cases, catalogue, health, monitoring, register, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,6 +29,7 @@ use super::{accounts, cases, catalogue, health, monitoring, users};
         monitoring::waive_milestone, monitoring::observations, monitoring::post_observation, monitoring::reply,
         monitoring::moderate, monitoring::subscriptions, monitoring::follow, monitoring::unfollow,
         monitoring::preferences, monitoring::set_preferences,
+        register::list, register::trial, register::csv, register::feed, register::stats, register::learning,
     ),
     components(schemas(crate::error::Problem, crate::domain::FieldError)),
     modifiers(&BearerAuth),
@@ -41,6 +42,7 @@ use super::{accounts, cases, catalogue, health, monitoring, users};
         (name = "lifecycle", description = "Transitions of an application, from submission to the end of its trial"),
         (name = "monitoring", description = "Trials in operation: conditions, evidence, milestones"),
         (name = "community", description = "Following trials and zones, observations, attestations"),
+        (name = "register", description = "The public register: decisions, trials, open data"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

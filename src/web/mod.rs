@@ -7,6 +7,9 @@ use serde::Deserialize;
 use serde_json::json;
 use std::sync::LazyLock;
 
+pub mod charts;
+pub mod public;
+
 use crate::app::{accounts, AppContext};
 use crate::domain::account::NewPassword;
 use crate::error::AppError;
@@ -15,6 +18,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("templates/base.html")),
     ("verify_email.html", include_str!("templates/verify_email.html")),
     ("reset_password.html", include_str!("templates/reset_password.html")),
+    ("home.html", include_str!("templates/home.html")),
+    ("register.html", include_str!("templates/register.html")),
+    ("trial.html", include_str!("templates/trial.html")),
+    ("stats.html", include_str!("templates/stats.html")),
+    ("learning.html", include_str!("templates/learning.html")),
 ];
 
 static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -29,6 +37,11 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/static/site.css").route(web::get().to(stylesheet)))
+        .service(web::resource("/").route(web::get().to(public::home)))
+        .service(web::resource("/register").route(web::get().to(public::register)))
+        .service(web::resource("/register/{reference}").route(web::get().to(public::trial)))
+        .service(web::resource("/stats").route(web::get().to(public::stats)))
+        .service(web::resource("/learning").route(web::get().to(public::learning)))
         .service(
             web::resource("/account/verify-email")
                 .route(web::get().to(verify_page))
@@ -43,11 +56,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Renders a page; a broken template is an internal error, never a panic.
 pub fn render(name: &str, context: serde_json::Value) -> Result<HttpResponse, AppError> {
-    let html = PAGES
+    Ok(HttpResponse::Ok().content_type(ContentType::html()).body(render_string(name, context)?))
+}
+
+pub fn render_string(name: &str, context: serde_json::Value) -> Result<String, AppError> {
+    PAGES
         .get_template(name)
         .and_then(|t| t.render(context))
-        .map_err(|e| AppError::internal(format!("page {name}: {e}")))?;
-    Ok(HttpResponse::Ok().content_type(ContentType::html()).body(html))
+        .map_err(|e| AppError::internal(format!("page {name}: {e}")))
 }
 
 async fn stylesheet() -> HttpResponse {

@@ -14,5 +14,6 @@ mod email;
 mod helpers;
 mod http_basics;
 mod monitoring;
+mod register;
 mod schema;
 mod tokens;

@@ -1,0 +1,189 @@
+//! The public register: decided cases and their trials as anyone may see them. Personal data is
+//! left out here, once, for JSON and HTML alike: no email addresses, no names of private people,
+//! only the postcode district of a site. Organisations and inspectors are named.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use super::community::ObservationView;
+use super::{AppContext, Page, PageRequest};
+use crate::db::cases as case_repo;
+use crate::db::models::{Application, Condition, EnforcementAction, Milestone, Provision, RequestedDerogation, Zone};
+use crate::db::register::{self as repo, RegisterFilter};
+use crate::db::{catalogue, community, monitoring, users, DbConn};
+use crate::error::{AppError, AppResult};
+
+/// A register entry: the case and what is public about its context.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub app: Application,
+    pub zone: Option<Zone>,
+    pub organisation_name: Option<String>,
+}
+
+fn entries(c: &mut DbConn, apps: Vec<Application>) -> diesel::QueryResult<Vec<Entry>> {
+    let mut zones: BTreeMap<i64, Option<Zone>> = BTreeMap::new();
+    let mut orgs: BTreeMap<i64, Option<String>> = BTreeMap::new();
+    let mut out = Vec::with_capacity(apps.len());
+    for app in apps {
+        let zone = match app.zone_id {
+            Some(z) => {
+                if let std::collections::btree_map::Entry::Vacant(slot) = zones.entry(z) {
+                    slot.insert(catalogue::find_zone(c, z)?);
+                }
+                zones.get(&z).cloned().flatten()
+            }
+            None => None,
+        };
+        let organisation_name = match app.organisation_id {
+            Some(o) => {
+                if let std::collections::btree_map::Entry::Vacant(slot) = orgs.entry(o) {
+                    slot.insert(users::find_organisation(c, o)?.map(|o| o.name));
+                }
+                orgs.get(&o).cloned().flatten()
+            }
+            None => None,
+        };
+        out.push(Entry { app, zone, organisation_name });
+    }
+    Ok(out)
+}
+
+pub async fn list(ctx: &AppContext, filter: RegisterFilter, page: PageRequest) -> AppResult<Page<Entry>> {
+    let cap = ctx.settings.lists.total_count_cap;
+    ctx.db
+        .run(move |c| {
+            let apps = repo::list(c, &filter, page.offset(), page.per_page)?;
+            let counted = repo::count(c, &filter, cap)?;
+            Ok::<_, AppError>(Page::new(entries(c, apps)?, page, counted, cap))
+        })
+        .await
+}
+
+/// A condition as published: its status, the value last verified, and the community's word.
+#[derive(Debug, Clone)]
+pub struct PublicCondition {
+    pub condition: Condition,
+    pub verified_value: Option<f64>,
+    pub confirmations: usize,
+    pub disputes: usize,
+    pub attestation_comments: Vec<(String, String, chrono::NaiveDateTime)>,
+}
+
+/// Everything the trial page and decision notice show.
+#[derive(Debug, Clone)]
+pub struct TrialRecord {
+    pub entry: Entry,
+    pub inspector_name: Option<String>,
+    pub derogations: Vec<(RequestedDerogation, Provision)>,
+    pub conditions: Vec<PublicCondition>,
+    pub milestones: Vec<Milestone>,
+    pub enforcement: Vec<EnforcementAction>,
+    pub observations: Vec<ObservationView>,
+    pub evaluation: Option<case_repo::EvaluationRecord>,
+}
+
+pub async fn trial(ctx: &AppContext, reference: String) -> AppResult<TrialRecord> {
+    ctx.db
+        .run(move |c| {
+            let app =
+                repo::find(c, &reference)?.ok_or_else(|| AppError::NotFound("no such entry on the register".into()))?;
+            let refused = app.status == "refused";
+            let inspector_name = match app.assigned_inspector_id {
+                Some(i) => users::find_user(c, i)?.map(|u| u.display_name),
+                None => None,
+            };
+            let derogations: Vec<_> =
+                case_repo::requested(c, app.id)?.into_iter().filter(|(r, _)| refused || r.granted).collect();
+            let mut conditions = Vec::new();
+            for cond in case_repo::conditions(c, app.id)? {
+                let evidence = monitoring::evidence_for(c, cond.id)?;
+                let verified_value = evidence.iter().find(|e| e.outcome == "verified").and_then(|e| e.reported_value);
+                let attestations = community::attestations_of(c, cond.id)?;
+                conditions.push(PublicCondition {
+                    verified_value,
+                    confirmations: attestations.iter().filter(|a| a.stance == "confirm").count(),
+                    disputes: attestations.iter().filter(|a| a.stance == "dispute").count(),
+                    attestation_comments: attestations
+                        .into_iter()
+                        .map(|a| (a.stance, a.comment, a.created_at))
+                        .collect(),
+                    condition: cond,
+                });
+            }
+            let observations = {
+                let list = community::observations_of(c, app.id)?;
+                let visible: Vec<_> = list.into_iter().filter(|o| o.visibility != "hidden").collect();
+                let ids: Vec<i64> = visible.iter().map(|o| o.id).collect();
+                let replies = community::replies_to(c, &ids)?;
+                visible
+                    .into_iter()
+                    .map(|o| ObservationView {
+                        replies: replies.iter().filter(|r| r.observation_id == o.id).cloned().collect(),
+                        observation: o,
+                        moderator_view: false,
+                    })
+                    .collect()
+            };
+            let record = TrialRecord {
+                inspector_name,
+                derogations,
+                conditions,
+                milestones: case_repo::milestones(c, app.id)?,
+                enforcement: case_repo::enforcement_actions(c, app.id)?,
+                observations,
+                evaluation: case_repo::evaluation(c, app.id)?,
+                entry: entries(c, vec![app])?.remove(0),
+            };
+            Ok(record)
+        })
+        .await
+}
+
+/// A register event for the feed.
+#[derive(Debug, Clone)]
+pub struct FeedItem {
+    pub id: i64,
+    pub reference: String,
+    pub title: String,
+    pub action: String,
+    pub to_status: String,
+    pub at: chrono::NaiveDateTime,
+}
+
+pub async fn feed(ctx: &AppContext, limit: i64) -> AppResult<Vec<FeedItem>> {
+    ctx.db
+        .run(move |c| {
+            let events = repo::feed_events(c, limit * 2)?;
+            let mut out = Vec::new();
+            for e in events {
+                if e.action == "application.screened" && e.to_status.as_deref() != Some("refused") {
+                    continue;
+                }
+                let Some(id) = e.stream.strip_prefix("application:").and_then(|s| s.parse::<i64>().ok()) else {
+                    continue;
+                };
+                let Some(app) = case_repo::find_application(c, id)? else { continue };
+                let Some(reference) = app.reference.clone() else { continue };
+                out.push(FeedItem {
+                    id: e.id,
+                    reference,
+                    title: app.title.clone(),
+                    action: e.action.clone(),
+                    to_status: e.to_status.clone().unwrap_or_default(),
+                    at: e.created_at,
+                });
+                if out.len() as i64 >= limit {
+                    break;
+                }
+            }
+            Ok(out)
+        })
+        .await
+}
+
+/// The day figures are computed for.
+pub fn today(ctx: &AppContext) -> NaiveDate {
+    ctx.now().date()
+}

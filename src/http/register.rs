@@ -1,0 +1,555 @@
+//! The public register as JSON, CSV and Atom. No account needed; nothing personal is shown.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+
+use super::dto::utc;
+use super::input::PageParams;
+use crate::app::register::{self, Entry, TrialRecord};
+use crate::app::{AppContext, Page};
+use crate::db::register::RegisterFilter;
+use crate::domain::account::OrganisationKind;
+use crate::domain::case::{Intervention, Status};
+use crate::domain::FieldErrors;
+use crate::error::{AppError, AppResult, Problem};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorityResponse {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisterEntryResponse {
+    pub reference: String,
+    pub title: String,
+    pub status: Status,
+    /// `approved` or `refused`.
+    pub decision: Option<String>,
+    pub decided_on: Option<NaiveDate>,
+    pub intervention: Option<Intervention>,
+    pub organisation: Option<String>,
+    pub applicant_kind: Option<String>,
+    pub zone: Option<String>,
+    pub zone_id: Option<i64>,
+    pub planning_authority: Option<AuthorityResponse>,
+    /// The outward part of the site's postcode only.
+    pub postcode_district: Option<String>,
+    pub trial_start_date: Option<NaiveDate>,
+    pub trial_end_date: Option<NaiveDate>,
+    pub estimated_annual_co2e_tonnes: Option<f64>,
+    pub community_ownership_pct: Option<f64>,
+    /// The trial page (JSON); the HTML page is at `/register/{reference}`.
+    pub url: String,
+}
+
+impl From<Entry> for RegisterEntryResponse {
+    fn from(e: Entry) -> Self {
+        let a = e.app;
+        let reference = a.reference.unwrap_or_default();
+        RegisterEntryResponse {
+            url: format!("/api/v1/register/{reference}"),
+            reference,
+            title: a.title,
+            status: a.status.parse().unwrap_or(Status::Approved),
+            decision: a.decision,
+            decided_on: a.decided_at.map(|d| d.date()),
+            intervention: a.intervention.and_then(|i| i.parse().ok()),
+            organisation: e.organisation_name,
+            applicant_kind: a.applicant_kind,
+            zone: e.zone.as_ref().map(|z| z.name.clone()),
+            zone_id: a.zone_id,
+            planning_authority: e.zone.map(|z| AuthorityResponse { code: z.lpa_code, name: z.lpa_name }),
+            postcode_district: a.postcode_district,
+            trial_start_date: a.trial_start_date,
+            trial_end_date: a.trial_end_date,
+            estimated_annual_co2e_tonnes: a.estimated_annual_co2e_tonnes,
+            community_ownership_pct: a.community_ownership_pct,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegisterParams {
+    /// Zone id.
+    pub zone: Option<String>,
+    /// Local planning authority code.
+    pub authority: Option<String>,
+    pub status: Option<String>,
+    pub intervention: Option<String>,
+    /// Applicant kind, e.g. `community_owned_enterprise`.
+    pub applicant_kind: Option<String>,
+    /// Year of decision.
+    pub year: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+pub fn parse_filter(p: &RegisterParams, e: &mut FieldErrors) -> RegisterFilter {
+    let nonempty = |s: &Option<String>| s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    RegisterFilter {
+        zone_id: nonempty(&p.zone)
+            .and_then(|z| e.check("zone", z.parse::<i64>().map_err(|_| "must be a zone id".to_string()))),
+        lpa_code: nonempty(&p.authority).map(|a| a.to_uppercase()),
+        status: nonempty(&p.status).and_then(|s| {
+            e.check(
+                "status",
+                s.parse::<Status>()
+                    .ok()
+                    .filter(|s| s.is_public_trial() || *s == Status::Refused)
+                    .map(|s| s.as_str().to_string())
+                    .ok_or_else(|| "must be approved, active, suspended, revoked, completed or refused".to_string()),
+            )
+        }),
+        intervention: nonempty(&p.intervention)
+            .and_then(|i| e.check("intervention", i.parse::<Intervention>()).map(|i| i.as_str().to_string())),
+        applicant_kind: nonempty(&p.applicant_kind)
+            .and_then(|k| e.check("applicant_kind", k.parse::<OrganisationKind>()).map(|k| k.as_str().to_string())),
+        year: nonempty(&p.year).and_then(|y| {
+            e.check(
+                "year",
+                y.parse::<i32>()
+                    .ok()
+                    .filter(|y| (2000..=2100).contains(y))
+                    .ok_or_else(|| "must be a year such as 2027".to_string()),
+            )
+        }),
+    }
+}
+
+/// Answers `304` when the client has this exact representation; otherwise sends it with its
+/// `ETag`. Public data may be cached briefly by anyone.
+pub fn cacheable(req: &HttpRequest, content_type: &str, body: Vec<u8>, headers: Vec<(String, String)>) -> HttpResponse {
+    let tag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == tag || t.trim() == "*"));
+    let mut builder = if matches { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    builder.insert_header((header::ETAG, tag)).insert_header((header::CACHE_CONTROL, "public, max-age=60"));
+    for (k, v) in headers {
+        builder.insert_header((k, v));
+    }
+    if matches {
+        builder.finish()
+    } else {
+        builder.content_type(content_type.to_string()).body(body)
+    }
+}
+
+pub fn page_headers(req: &HttpRequest, page: &Page<Entry>) -> Vec<(String, String)> {
+    let mut headers = vec![("X-Total-Count".to_string(), page.total.to_string())];
+    if page.capped {
+        headers.push(("X-Total-Count-Capped".into(), "true".into()));
+    }
+    let link = |n: i64| {
+        let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
+            .filter(|(k, _)| k != "page" && k != "per_page")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        pairs.push(("page".into(), n.to_string()));
+        pairs.push(("per_page".into(), page.page.per_page.to_string()));
+        format!(
+            "<{}?{}>",
+            req.path(),
+            url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+        )
+    };
+    let mut links = Vec::new();
+    if page.has_next() {
+        links.push(format!("{}; rel=\"next\"", link(page.page.page + 1)));
+    }
+    if page.page.page > 1 {
+        links.push(format!("{}; rel=\"prev\"", link(page.page.page - 1)));
+    }
+    if !links.is_empty() {
+        headers.push(("Link".into(), links.join(", ")));
+    }
+    headers
+}
+
+/// The public register: every public trial and refused decision, filterable.
+#[utoipa::path(get, path = "/api/v1/register", tag = "register", params(RegisterParams),
+    responses((status = 200, body = [RegisterEntryResponse]), (status = 304, description = "Not modified"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    params: web::Query<RegisterParams>,
+) -> AppResult<HttpResponse> {
+    let p = params.into_inner();
+    let mut e = FieldErrors::new();
+    let filter = parse_filter(&p, &mut e);
+    let lists = &ctx.settings.lists;
+    let page =
+        PageParams { page: p.page, per_page: p.per_page }.parse(&mut e, lists.default_per_page, lists.max_per_page);
+    e.into_result()?;
+    let result = register::list(&ctx, filter, page).await?;
+    let headers = page_headers(&req, &result);
+    let items: Vec<RegisterEntryResponse> = result.items.into_iter().map(Into::into).collect();
+    let body = serde_json::to_vec(&items).map_err(AppError::internal)?;
+    Ok(cacheable(&req, "application/json", body, headers))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicDerogation {
+    pub provision_code: String,
+    pub provision_title: String,
+    pub legal_reference: String,
+    pub granted: bool,
+    pub limits: Option<String>,
+    pub until: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicAttestation {
+    /// `confirm` or `dispute`.
+    pub stance: String,
+    pub comment: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicConditionResponse {
+    pub category: String,
+    pub description: String,
+    pub metric: String,
+    pub target_value: f64,
+    pub unit: String,
+    pub due_on: NaiveDate,
+    pub status: String,
+    /// The value the inspector last verified.
+    pub verified_value: Option<f64>,
+    pub confirmations: usize,
+    pub disputes: usize,
+    pub attestations: Vec<PublicAttestation>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicMilestone {
+    pub kind: String,
+    pub title: String,
+    pub due_on: NaiveDate,
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicEnforcement {
+    pub kind: String,
+    pub reasons: String,
+    pub new_end_date: Option<NaiveDate>,
+    pub on: NaiveDate,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicReply {
+    pub body: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicObservation {
+    pub kind: String,
+    pub body: String,
+    pub at: DateTime<Utc>,
+    pub replies: Vec<PublicReply>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicRecommendation {
+    pub provision_code: String,
+    pub recommendation: String,
+    pub rationale: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicEvaluation {
+    pub outcomes: String,
+    pub lessons: String,
+    pub reported_annual_co2e_tonnes: Option<f64>,
+    pub recommendations: Vec<PublicRecommendation>,
+}
+
+/// A trial page: the decision notice and everything that followed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrialResponse {
+    #[serde(flatten)]
+    pub entry: RegisterEntryResponse,
+    pub decision_reasons: Option<String>,
+    pub inspector: Option<String>,
+    pub derogations: Vec<PublicDerogation>,
+    pub conditions: Vec<PublicConditionResponse>,
+    pub milestones: Vec<PublicMilestone>,
+    pub enforcement_actions: Vec<PublicEnforcement>,
+    pub observations: Vec<PublicObservation>,
+    pub evaluation: Option<PublicEvaluation>,
+}
+
+impl From<TrialRecord> for TrialResponse {
+    fn from(t: TrialRecord) -> Self {
+        let decision_reasons = t.entry.app.decision_reasons.clone();
+        TrialResponse {
+            entry: t.entry.into(),
+            decision_reasons,
+            inspector: t.inspector_name,
+            derogations: t
+                .derogations
+                .into_iter()
+                .map(|(r, p)| PublicDerogation {
+                    provision_code: p.code,
+                    provision_title: p.title,
+                    legal_reference: p.legal_reference,
+                    granted: r.granted,
+                    limits: r.granted_limits,
+                    until: r.granted_until,
+                })
+                .collect(),
+            conditions: t
+                .conditions
+                .into_iter()
+                .map(|c| PublicConditionResponse {
+                    category: c.condition.category,
+                    description: c.condition.description,
+                    metric: c.condition.metric,
+                    target_value: c.condition.target_value,
+                    unit: c.condition.unit,
+                    due_on: c.condition.due_on,
+                    status: c.condition.status,
+                    verified_value: c.verified_value,
+                    confirmations: c.confirmations,
+                    disputes: c.disputes,
+                    attestations: c
+                        .attestation_comments
+                        .into_iter()
+                        .map(|(stance, comment, at)| PublicAttestation { stance, comment, at: utc(at) })
+                        .collect(),
+                })
+                .collect(),
+            milestones: t
+                .milestones
+                .into_iter()
+                .map(|m| PublicMilestone { kind: m.kind, title: m.title, due_on: m.due_on, status: m.status })
+                .collect(),
+            enforcement_actions: t
+                .enforcement
+                .into_iter()
+                .map(|e| PublicEnforcement {
+                    kind: e.kind,
+                    reasons: e.reasons,
+                    new_end_date: e.new_end_date,
+                    on: e.created_at.date(),
+                })
+                .collect(),
+            observations: t
+                .observations
+                .into_iter()
+                .map(|o| PublicObservation {
+                    kind: o.observation.kind.clone(),
+                    body: o.text().to_string(),
+                    at: utc(o.observation.created_at),
+                    replies: o
+                        .replies
+                        .into_iter()
+                        .map(|r| PublicReply { body: r.body, at: utc(r.created_at) })
+                        .collect(),
+                })
+                .collect(),
+            evaluation: t.evaluation.map(|(e, recs)| PublicEvaluation {
+                outcomes: e.outcomes,
+                lessons: e.lessons,
+                reported_annual_co2e_tonnes: e.reported_annual_co2e_tonnes,
+                recommendations: recs
+                    .into_iter()
+                    .map(|(r, p)| PublicRecommendation {
+                        provision_code: p.code,
+                        recommendation: r.recommendation,
+                        rationale: r.rationale,
+                    })
+                    .collect(),
+            }),
+        }
+    }
+}
+
+/// A trial page (or refusal notice) by reference, e.g. `SBX-2027-00001`, or id.
+#[utoipa::path(get, path = "/api/v1/register/{reference}", tag = "register", params(("reference" = String, Path, description = "Reference or id")),
+    responses((status = 200, body = TrialResponse), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn trial(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    reference: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let record = register::trial(&ctx, reference.into_inner()).await?;
+    let body = serde_json::to_vec(&TrialResponse::from(record)).map_err(AppError::internal)?;
+    Ok(cacheable(&req, "application/json", body, Vec::new()))
+}
+
+/// The columns of `register.csv`, in order; documented in docs/OPEN_DATA.md.
+pub const CSV_COLUMNS: [&str; 16] = [
+    "reference",
+    "title",
+    "status",
+    "decision",
+    "decided_on",
+    "intervention",
+    "organisation",
+    "applicant_kind",
+    "zone",
+    "planning_authority_code",
+    "planning_authority",
+    "postcode_district",
+    "trial_start_date",
+    "trial_end_date",
+    "estimated_annual_co2e_tonnes",
+    "community_ownership_pct",
+];
+
+/// The register as CSV (RFC 4180, UTF-8), one row per entry, filtered like the list.
+#[utoipa::path(get, path = "/api/v1/register.csv", tag = "register", params(RegisterParams),
+    responses((status = 200, description = "CSV", content_type = "text/csv")))]
+pub async fn csv(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    params: web::Query<RegisterParams>,
+) -> AppResult<HttpResponse> {
+    let p = params.into_inner();
+    let mut e = FieldErrors::new();
+    let filter = parse_filter(&p, &mut e);
+    e.into_result()?;
+    let mut writer = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
+    writer.write_record(CSV_COLUMNS).map_err(AppError::internal)?;
+    // Page through the register so that memory stays bounded however large it grows.
+    let mut page_no = 1;
+    loop {
+        let page = crate::app::PageRequest { page: page_no, per_page: 500 };
+        let result = register::list(&ctx, filter.clone(), page).await?;
+        let n = result.items.len();
+        for entry in result.items {
+            let r = RegisterEntryResponse::from(entry);
+            let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+            let date = |v: Option<NaiveDate>| v.map(|x| x.to_string()).unwrap_or_default();
+            writer
+                .write_record([
+                    r.reference,
+                    r.title,
+                    r.status.as_str().to_string(),
+                    r.decision.unwrap_or_default(),
+                    date(r.decided_on),
+                    r.intervention.map(|i| i.as_str().to_string()).unwrap_or_default(),
+                    r.organisation.unwrap_or_default(),
+                    r.applicant_kind.unwrap_or_default(),
+                    r.zone.unwrap_or_default(),
+                    r.planning_authority.as_ref().map(|a| a.code.clone()).unwrap_or_default(),
+                    r.planning_authority.map(|a| a.name).unwrap_or_default(),
+                    r.postcode_district.unwrap_or_default(),
+                    date(r.trial_start_date),
+                    date(r.trial_end_date),
+                    num(r.estimated_annual_co2e_tonnes),
+                    num(r.community_ownership_pct),
+                ])
+                .map_err(AppError::internal)?;
+        }
+        if n < 500 {
+            break;
+        }
+        page_no += 1;
+    }
+    let body = writer.into_inner().map_err(AppError::internal)?;
+    Ok(cacheable(
+        &req,
+        "text/csv; charset=utf-8; header=present",
+        body,
+        vec![("Content-Disposition".into(), "attachment; filename=\"register.csv\"".into())],
+    ))
+}
+
+fn describe(action: &str, to: &str) -> &'static str {
+    match (action, to) {
+        ("application.approved", _) => "Approved",
+        ("application.refused", _) | ("application.screened", _) => "Refused",
+        ("trial.started", _) => "Trial started",
+        ("trial.suspended", _) => "Trial suspended",
+        ("trial.reinstated", _) => "Trial reinstated",
+        ("trial.revoked", _) => "Derogations revoked",
+        ("trial.completed", _) => "Trial completed",
+        _ => "Updated",
+    }
+}
+
+/// Register events (decisions, starts, suspensions, revocations, completions) as Atom.
+#[utoipa::path(get, path = "/api/v1/register/feed.atom", tag = "register",
+    responses((status = 200, description = "Atom feed", content_type = "application/atom+xml")))]
+pub async fn feed(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<HttpResponse> {
+    use atom_syndication::{Entry as AtomEntry, Feed, FixedDateTime, Link, Person, Text};
+    let items = register::feed(&ctx, 50).await?;
+    let base = ctx.mailer.base_url().to_string();
+    let fixed = |t: chrono::NaiveDateTime| -> FixedDateTime { t.and_utc().fixed_offset() };
+    let updated = items.first().map(|i| fixed(i.at)).unwrap_or_else(|| fixed(chrono::NaiveDateTime::default()));
+    let entries: Vec<AtomEntry> = items
+        .into_iter()
+        .map(|i| {
+            let link = format!("{base}/register/{}", i.reference);
+            let mut entry = AtomEntry::default();
+            entry.set_id(format!("{base}/register/events/{}", i.id));
+            entry.set_title(Text::plain(format!(
+                "{}: {} – {}",
+                i.reference,
+                describe(&i.action, &i.to_status),
+                i.title
+            )));
+            entry.set_updated(fixed(i.at));
+            entry.set_links(vec![Link {
+                href: link,
+                rel: "alternate".into(),
+                mime_type: Some("text/html".into()),
+                ..Default::default()
+            }]);
+            entry.set_summary(Some(Text::plain(format!("{} is now {}.", i.reference, i.to_status.replace('_', " ")))));
+            entry
+        })
+        .collect();
+    let mut feed = Feed::default();
+    feed.set_id(format!("{base}/api/v1/register/feed.atom"));
+    feed.set_title(Text::plain("Planning Sandbox register"));
+    feed.set_updated(updated);
+    feed.set_authors(vec![Person { name: "Planning Inspectorate sandbox".into(), ..Default::default() }]);
+    feed.set_links(vec![
+        Link {
+            href: format!("{base}/api/v1/register/feed.atom"),
+            rel: "self".into(),
+            mime_type: Some("application/atom+xml".into()),
+            ..Default::default()
+        },
+        Link {
+            href: format!("{base}/register"),
+            rel: "alternate".into(),
+            mime_type: Some("text/html".into()),
+            ..Default::default()
+        },
+    ]);
+    feed.set_entries(entries);
+    Ok(cacheable(&req, "application/atom+xml; charset=utf-8", feed.to_string().into_bytes(), Vec::new()))
+}
+
+/// Statistics: inclusion, spatial spread, timeliness, compliance, carbon and community ownership,
+/// each with its definition and the time it was computed.
+#[utoipa::path(get, path = "/api/v1/stats", tag = "register", responses((status = 200, body = crate::app::stats::Stats)))]
+pub async fn stats(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let s = crate::app::stats::stats(&ctx).await?;
+    let body = serde_json::to_vec(&s).map_err(AppError::internal)?;
+    Ok(cacheable(&req, "application/json", body, Vec::new()))
+}
+
+/// The learning register: per provision, every completed trial's recommendation and a tally.
+#[utoipa::path(get, path = "/api/v1/learning", tag = "register", responses((status = 200, body = [crate::app::stats::LearningEntry])))]
+pub async fn learning(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let l = crate::app::stats::learning(&ctx).await?;
+    let body = serde_json::to_vec(&l).map_err(AppError::internal)?;
+    Ok(cacheable(&req, "application/json", body, Vec::new()))
+}

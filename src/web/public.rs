@@ -1,0 +1,147 @@
+//! The public pages: home, register, trial (decision notice), statistics and learning register.
+//! They render the same DTOs the JSON API sends, so both always agree.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::charts::bars;
+use super::render_string;
+use crate::app::{catalogue, register, stats, AppContext, PageRequest};
+use crate::domain::account::OrganisationKind;
+use crate::domain::case::{Intervention, Status};
+use crate::domain::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::http::input::PageParams;
+use crate::http::register::{cacheable, parse_filter, RegisterEntryResponse, RegisterParams, TrialResponse};
+
+fn html(req: &HttpRequest, page: String) -> HttpResponse {
+    cacheable(req, "text/html; charset=utf-8", page.into_bytes(), Vec::new())
+}
+
+pub async fn home(req: HttpRequest) -> AppResult<HttpResponse> {
+    Ok(html(&req, render_string("home.html", json!({}))?))
+}
+
+pub async fn register(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    params: web::Query<RegisterParams>,
+) -> AppResult<HttpResponse> {
+    let p = params.into_inner();
+    let mut e = FieldErrors::new();
+    let filter = parse_filter(&p, &mut e);
+    let lists = &ctx.settings.lists;
+    let page = PageParams { page: p.page.clone(), per_page: p.per_page.clone() }.parse(
+        &mut e,
+        lists.default_per_page,
+        lists.max_per_page,
+    );
+    let errors = e.0.clone();
+    let result = if errors.is_empty() { Some(register::list(&ctx, filter, page).await?) } else { None };
+    let zones = catalogue::list_zones(&ctx, PageRequest { page: 1, per_page: 100 }).await?;
+    let mut authorities: Vec<(String, String)> =
+        zones.items.iter().map(|z| (z.zone.lpa_code.clone(), z.zone.lpa_name.clone())).collect();
+    authorities.sort();
+    authorities.dedup();
+    let link = |n: i64| {
+        let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
+            .filter(|(k, v)| k != "page" && !v.is_empty())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        pairs.push(("page".into(), n.to_string()));
+        format!("/register?{}", url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish())
+    };
+    let (entries, total, capped, next, prev) = match result {
+        Some(r) => {
+            let next = r.has_next().then(|| link(r.page.page + 1));
+            let prev = (r.page.page > 1).then(|| link(r.page.page - 1));
+            let (total, capped) = (r.total, r.capped);
+            let entries: Vec<RegisterEntryResponse> = r.items.into_iter().map(Into::into).collect();
+            (entries, total, capped, next, prev)
+        }
+        None => (Vec::new(), 0, false, None, None),
+    };
+    let statuses: Vec<&str> =
+        [Status::Approved, Status::Active, Status::Suspended, Status::Revoked, Status::Completed, Status::Refused]
+            .map(|s| s.as_str())
+            .to_vec();
+    let query = if req.query_string().is_empty() { String::new() } else { format!("?{}", req.query_string()) };
+    let context = json!({
+        "entries": entries,
+        "total": total,
+        "capped": capped,
+        "next": next,
+        "prev": prev,
+        "errors": errors,
+        "query": query,
+        "filter": {
+            "zone": p.zone.unwrap_or_default(), "authority": p.authority.unwrap_or_default().to_uppercase(),
+            "status": p.status.unwrap_or_default(), "intervention": p.intervention.unwrap_or_default(),
+            "applicant_kind": p.applicant_kind.unwrap_or_default(), "year": p.year.unwrap_or_default(),
+        },
+        "zones": zones.items.iter().map(|z| json!({"id": z.zone.id, "name": z.zone.name})).collect::<Vec<_>>(),
+        "authorities": authorities.into_iter().map(|(code, name)| json!({"code": code, "name": name})).collect::<Vec<_>>(),
+        "statuses": statuses,
+        "interventions": Intervention::ALL.iter().map(|i| i.as_str()).collect::<Vec<_>>(),
+        "kinds": OrganisationKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+    });
+    let page = render_string("register.html", context)?;
+    if errors.is_empty() {
+        Ok(html(&req, page))
+    } else {
+        Ok(HttpResponse::UnprocessableEntity().content_type("text/html; charset=utf-8").body(page))
+    }
+}
+
+pub async fn trial(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    reference: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let record = match register::trial(&ctx, reference.into_inner()).await {
+        Ok(r) => r,
+        Err(AppError::NotFound(_)) => {
+            let page = render_string("home.html", json!({}))?.replace(
+                "<h1>Planning regulatory sandbox</h1>",
+                "<h1>Page not found</h1><p>There is no such entry on the register.</p>",
+            );
+            return Ok(HttpResponse::NotFound().content_type("text/html; charset=utf-8").body(page));
+        }
+        Err(e) => return Err(e),
+    };
+    let t = serde_json::to_value(TrialResponse::from(record)).map_err(AppError::internal)?;
+    Ok(html(&req, render_string("trial.html", json!({ "t": t }))?))
+}
+
+pub async fn stats(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let s = stats::stats(&ctx).await?;
+    let charts = json!({
+        "inclusion": bars(
+            "Approvals by applicant kind",
+            &s.inclusion.value.iter().map(|r| (r.applicant_kind.replace('_', " "), r.approved as f64)).collect::<Vec<_>>(),
+            "approved",
+        ),
+        "zones": bars(
+            "Trials by zone",
+            &s.trials_by_zone.value.iter().map(|r| (r.name.clone(), r.trials as f64)).collect::<Vec<_>>(),
+            "trials",
+        ),
+        "conditions": bars(
+            "Conditions by status",
+            &s.conditions_by_status.value.iter().map(|(k, v)| (k.replace('_', " "), *v as f64)).collect::<Vec<_>>(),
+            "conditions",
+        ),
+        "carbon": bars(
+            "Annual carbon savings",
+            &[("Estimated".to_string(), s.carbon.value.estimated_annual_tco2e), ("Reported".to_string(), s.carbon.value.reported_annual_tco2e)],
+            "tCO2e",
+        ),
+    });
+    let sv = serde_json::to_value(&s).map_err(AppError::internal)?;
+    Ok(html(&req, render_string("stats.html", json!({ "s": sv, "charts": charts }))?))
+}
+
+pub async fn learning(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let entries = stats::learning(&ctx).await?;
+    Ok(html(&req, render_string("learning.html", json!({ "entries": entries }))?))
+}
