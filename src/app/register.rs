@@ -11,7 +11,7 @@ use super::{AppContext, Page, PageRequest};
 use crate::db::cases as case_repo;
 use crate::db::models::{Application, Condition, EnforcementAction, Milestone, Provision, RequestedDerogation, Zone};
 use crate::db::register::{self as repo, RegisterFilter};
-use crate::db::{catalogue, community, monitoring, users, DbConn};
+use crate::db::{community, monitoring, users, DbConn};
 use crate::error::{AppError, AppResult};
 
 /// A register entry: the case and what is public about its context.
@@ -22,32 +22,41 @@ pub struct Entry {
     pub organisation_name: Option<String>,
 }
 
+/// Attaches zones and organisation names, each loaded in one query for the whole page.
 fn entries(c: &mut DbConn, apps: Vec<Application>) -> diesel::QueryResult<Vec<Entry>> {
-    let mut zones: BTreeMap<i64, Option<Zone>> = BTreeMap::new();
-    let mut orgs: BTreeMap<i64, Option<String>> = BTreeMap::new();
-    let mut out = Vec::with_capacity(apps.len());
-    for app in apps {
-        let zone = match app.zone_id {
-            Some(z) => {
-                if let std::collections::btree_map::Entry::Vacant(slot) = zones.entry(z) {
-                    slot.insert(catalogue::find_zone(c, z)?);
-                }
-                zones.get(&z).cloned().flatten()
-            }
-            None => None,
-        };
-        let organisation_name = match app.organisation_id {
-            Some(o) => {
-                if let std::collections::btree_map::Entry::Vacant(slot) = orgs.entry(o) {
-                    slot.insert(users::find_organisation(c, o)?.map(|o| o.name));
-                }
-                orgs.get(&o).cloned().flatten()
-            }
-            None => None,
-        };
-        out.push(Entry { app, zone, organisation_name });
-    }
-    Ok(out)
+    use crate::db::schema::{organisations, zones};
+    use diesel::prelude::*;
+    let zone_ids: Vec<i64> = apps.iter().filter_map(|a| a.zone_id).collect();
+    let org_ids: Vec<i64> = apps.iter().filter_map(|a| a.organisation_id).collect();
+    let zone_rows: BTreeMap<i64, Zone> = if zone_ids.is_empty() {
+        BTreeMap::new()
+    } else {
+        zones::table
+            .filter(zones::id.eq_any(zone_ids))
+            .select(Zone::as_select())
+            .load(c)?
+            .into_iter()
+            .map(|z| (z.id, z))
+            .collect()
+    };
+    let org_names: BTreeMap<i64, String> = if org_ids.is_empty() {
+        BTreeMap::new()
+    } else {
+        organisations::table
+            .filter(organisations::id.eq_any(org_ids))
+            .select((organisations::id, organisations::name))
+            .load::<(i64, String)>(c)?
+            .into_iter()
+            .collect()
+    };
+    Ok(apps
+        .into_iter()
+        .map(|app| Entry {
+            zone: app.zone_id.and_then(|z| zone_rows.get(&z).cloned()),
+            organisation_name: app.organisation_id.and_then(|o| org_names.get(&o).cloned()),
+            app,
+        })
+        .collect())
 }
 
 pub async fn list(ctx: &AppContext, filter: RegisterFilter, page: PageRequest) -> AppResult<Page<Entry>> {

@@ -34,7 +34,7 @@ pub async fn make_inspector(app: &TestApp, admin: &str, email: &str) -> (i64, St
     let r = app
         .post(
             "/api/v1/users",
-            &json!({"email": email, "display_name": format!("Inspector {email}"), "role": "inspector", "password": INSPECTOR_PASSWORD}),
+            &json!({"email": email, "display_name": format!("Inspector {}", email.split('@').next().unwrap_or("")), "role": "inspector", "password": INSPECTOR_PASSWORD}),
             Some(admin),
         )
         .await;

@@ -6,6 +6,7 @@
 mod access;
 mod accounts;
 mod admin;
+mod browser;
 mod cases;
 mod casework;
 mod catalogue;
