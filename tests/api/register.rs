@@ -37,6 +37,11 @@ async fn populated(app: &TestApp, w: &World) -> (i64, i64, i64, i64) {
     transition(app, refused, "refuse", &w.inspector, json!({"reasons": "Harm to the conservation area."})).await;
     let pending = case_in_assessment(app, w).await;
     let draft = create_draft(app, &w.innovator, &complete_draft(app, w.zone_id)).await;
+    // A submitted case and one awaiting information never appear either.
+    let submitted = create_draft(app, &w.innovator, &complete_draft(app, w.zone_id)).await;
+    transition(app, submitted, "submit", &w.innovator, json!({})).await;
+    let asked = case_in_assessment(app, w).await;
+    transition(app, asked, "information-requests", &w.inspector, json!({"question": "?"})).await;
     (trial, refused, pending, draft)
 }
 
@@ -118,7 +123,19 @@ async fn the_register_shows_decisions_and_never_personal_data() {
     assert_eq!(page["milestones"].as_array().unwrap().len(), 5);
     assert_eq!(page["inspector"], "Inspector ivy", "inspectors are named");
     let obs = page["observations"].as_array().unwrap();
+    assert_eq!(obs.len(), 1, "hidden observations never appear");
     assert_eq!(obs[0]["body"], "Ring [removed] about it.");
+    let html = app.get(&format!("/register/{}", t["reference"].as_str().unwrap()), None).await.text().await.unwrap();
+    assert!(html.contains("Ring [removed] about it.") && !html.contains("07700") && !html.contains("watches"));
+    // Every other public response, walked too.
+    for path in ["/api/v1/stats", "/api/v1/learning"] {
+        let v: Value = app.get(path, None).await.json().await.unwrap();
+        assert_no_personal_data(&v, path);
+    }
+    let csv_text = app.get("/api/v1/register.csv", None).await.text().await.unwrap();
+    assert_no_personal_data(&Value::String(csv_text), "register.csv");
+    let atom = app.get("/api/v1/register/feed.atom", None).await.text().await.unwrap();
+    assert_no_personal_data(&Value::String(atom.replace("http://", "")), "feed.atom");
     assert_no_personal_data(&page, "trial page");
     let notice: Value =
         app.get(&format!("/api/v1/register/{}", rf["reference"].as_str().unwrap()), None).await.json().await.unwrap();
