@@ -1,3 +1,4 @@
-//! Background work that is not a request: the scheduler.
+//! Work that is not a request: the scheduler, and demo data.
 
 pub mod scheduler;
+pub mod seed;

@@ -137,3 +137,66 @@ fn run_scheduler_once_reports_its_pass() {
         "{text}"
     );
 }
+
+fn state_counts(db: &TestDb) -> Vec<(String, i64)> {
+    use diesel::prelude::*;
+    use sandbox::db::schema::applications::dsl::*;
+    let pool = sandbox::db::Db::connect(&sandbox::config::DatabaseSettings {
+        url: db.url(),
+        pool_size: 1,
+        min_idle: 0,
+        sqlite_busy_timeout_ms: 5000,
+        connect_timeout_seconds: 5,
+    })
+    .unwrap();
+    pool.with_conn(|c| {
+        applications
+            .group_by(status)
+            .select((status, diesel::dsl::count_star()))
+            .order(status.asc())
+            .load::<(String, i64)>(c)
+            .map_err(sandbox::db::DbError::from)
+    })
+    .unwrap()
+}
+
+#[test]
+fn seed_demo_fills_every_state_deterministically_with_an_intact_audit_trail() {
+    let db = TestDb::new();
+    let out = sandbox(&db).args(["seed-demo", "--cases", "300", "--seed", "7"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Seeded 300 cases")
+            && text.contains("admin@demo.sandbox.example")
+            && text.contains("sandbox-demo-password-2026"),
+        "{text}"
+    );
+    let counts = state_counts(&db);
+    let states: Vec<&str> = counts.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        states,
+        [
+            "active",
+            "approved",
+            "assessment",
+            "completed",
+            "draft",
+            "information_requested",
+            "refused",
+            "revoked",
+            "screening",
+            "submitted",
+            "suspended",
+            "withdrawn"
+        ]
+    );
+    assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 300);
+    let out = sandbox(&db).arg("verify-audit").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+
+    let again = TestDb::new();
+    let out = sandbox(&again).args(["seed-demo", "--cases", "300", "--seed", "7"]).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(state_counts(&again), counts, "the same seed gives the same data");
+}
