@@ -105,22 +105,29 @@ pub async fn trial(ctx: &AppContext, reference: String) -> AppResult<TrialRecord
             };
             let derogations: Vec<_> =
                 case_repo::requested(c, app.id)?.into_iter().filter(|(r, _)| refused || r.granted).collect();
-            let mut conditions = Vec::new();
-            for cond in case_repo::conditions(c, app.id)? {
-                let evidence = monitoring::evidence_for(c, cond.id)?;
-                let verified_value = evidence.iter().find(|e| e.outcome == "verified").and_then(|e| e.reported_value);
-                let attestations = community::attestations_of(c, cond.id)?;
-                conditions.push(PublicCondition {
-                    verified_value,
-                    confirmations: attestations.iter().filter(|a| a.stance == "confirm").count(),
-                    disputes: attestations.iter().filter(|a| a.stance == "dispute").count(),
-                    attestation_comments: attestations
-                        .into_iter()
-                        .map(|a| (a.stance, a.comment, a.created_at))
-                        .collect(),
-                    condition: cond,
-                });
-            }
+            // One query each for the evidence and attestations of every condition.
+            let evidence = monitoring::evidence_of_case(c, app.id)?;
+            let attestations = community::attestations_of_case(c, app.id)?;
+            let conditions = case_repo::conditions(c, app.id)?
+                .into_iter()
+                .map(|cond| {
+                    let verified_value = evidence
+                        .iter()
+                        .find(|e| e.condition_id == cond.id && e.outcome == "verified")
+                        .and_then(|e| e.reported_value);
+                    let mine: Vec<_> = attestations.iter().filter(|a| a.condition_id == cond.id).collect();
+                    PublicCondition {
+                        verified_value,
+                        confirmations: mine.iter().filter(|a| a.stance == "confirm").count(),
+                        disputes: mine.iter().filter(|a| a.stance == "dispute").count(),
+                        attestation_comments: mine
+                            .iter()
+                            .map(|a| (a.stance.clone(), a.comment.clone(), a.created_at))
+                            .collect(),
+                        condition: cond,
+                    }
+                })
+                .collect();
             let observations = {
                 let list = community::observations_of(c, app.id)?;
                 let visible: Vec<_> = list.into_iter().filter(|o| o.visibility != "hidden").collect();

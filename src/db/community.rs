@@ -227,3 +227,12 @@ pub fn recent_posts(c: &mut DbConn, user_id: i64, since: NaiveDateTime) -> Query
     times.sort();
     Ok((times.len() as i64, times.first().copied()))
 }
+
+/// All attestations on a case's conditions (one query for a whole trial page).
+pub fn attestations_of_case(c: &mut DbConn, application_id: i64) -> QueryResult<Vec<Attestation>> {
+    attestations::table
+        .filter(attestations::application_id.eq(application_id))
+        .order(attestations::id.asc())
+        .select(Attestation::as_select())
+        .load(c)
+}

@@ -175,3 +175,12 @@ pub fn milestones_awaiting_report(
         .select(Milestone::as_select())
         .load(c)
 }
+
+/// All evidence of a case's conditions, newest first (one query for a whole trial page).
+pub fn evidence_of_case(c: &mut DbConn, application_id: i64) -> QueryResult<Vec<Evidence>> {
+    evidence::table
+        .filter(evidence::application_id.eq(application_id))
+        .order(evidence::id.desc())
+        .select(Evidence::as_select())
+        .load(c)
+}

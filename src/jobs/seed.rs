@@ -164,30 +164,70 @@ fn people(c: &mut DbConn, hash: &str, now: NaiveDateTime, innovators: usize) -> 
     Ok(People { admin, inspectors, innovators: inn, community })
 }
 
-/// Appends one audit event to a case's chain.
-fn event(
-    c: &mut DbConn,
-    case: i64,
-    actor: Option<i64>,
-    action: &str,
-    from: &str,
-    to: &str,
-    at: NaiveDateTime,
-) -> QueryResult<()> {
-    audit::append(
-        c,
-        audit::Entry {
+/// A case's audit chain, kept in memory while the case is written, so that seeding appends each
+/// event without reading the chain back.
+struct Chain {
+    stream: String,
+    seq: i64,
+    prev: String,
+    last_to: String,
+}
+
+impl Chain {
+    fn new(case: i64) -> Self {
+        Chain {
             stream: format!("application:{case}"),
-            actor_user_id: actor,
+            seq: 0,
+            prev: audit::GENESIS.to_string(),
+            last_to: String::new(),
+        }
+    }
+
+    fn push(
+        &mut self,
+        c: &mut DbConn,
+        actor: Option<i64>,
+        action: &str,
+        from: &str,
+        to: &str,
+        at: NaiveDateTime,
+    ) -> QueryResult<()> {
+        use crate::db::models::NewAuditEvent;
+        use crate::db::schema::audit_events;
+        let at = crate::db::truncate(at);
+        let details = json!({ "seeded": true }).to_string();
+        self.seq += 1;
+        let hash = audit::event_hash(
+            &self.prev,
+            &self.stream,
+            self.seq,
+            actor,
             action,
-            from_status: Some(from),
-            to_status: Some(to),
-            details: json!({ "seeded": true }),
-            public: true,
+            Some(from),
+            Some(to),
+            &details,
+            true,
             at,
-        },
-    )?;
-    Ok(())
+        );
+        diesel::insert_into(audit_events::table)
+            .values(NewAuditEvent {
+                stream: self.stream.clone(),
+                seq: self.seq,
+                actor_user_id: actor,
+                action: action.to_string(),
+                from_status: Some(from.to_string()),
+                to_status: Some(to.to_string()),
+                details,
+                public: true,
+                created_at: at,
+                prev_hash: self.prev.clone(),
+                hash: hash.clone(),
+            })
+            .execute(c)?;
+        self.prev = hash;
+        self.last_to = to.to_string();
+        Ok(())
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -288,6 +328,7 @@ fn seed_case(
         ))
         .returning(applications::id)
         .get_result(c)?;
+    let mut chain = Chain::new(app_id);
 
     let granted_count = rng.gen_range(1..=allowed.len().clamp(1, 2));
     for (i, (pid, _, _)) in allowed.iter().take(granted_count).enumerate() {
@@ -303,17 +344,16 @@ fn seed_case(
             ))
             .execute(c)?;
     }
-    event(c, app_id, Some(author), "application.created", "draft", "draft", created)?;
+    chain.push(c, Some(author), "application.created", "draft", "draft", created)?;
     if !submitted {
         return Ok(());
     }
-    event(c, app_id, Some(author), "application.submitted", "draft", "submitted", submitted_at)?;
+    chain.push(c, Some(author), "application.submitted", "draft", "submitted", submitted_at)?;
     if state == "submitted" {
         return Ok(());
     }
-    event(
+    chain.push(
         c,
-        app_id,
         Some(p.admin),
         "application.assigned",
         "submitted",
@@ -342,12 +382,12 @@ fn seed_case(
                 .execute(c)?;
         }
         let to = if all_met { "assessment" } else { "refused" };
-        event(c, app_id, Some(inspector), "application.screened", "screening", to, submitted_at + TimeDelta::days(3))?;
+        chain.push(c, Some(inspector), "application.screened", "screening", to, submitted_at + TimeDelta::days(3))?;
     }
     match state {
         "withdrawn" => {
             let from = if screened { "assessment" } else { "screening" };
-            return event(c, app_id, Some(author), "application.withdrawn", from, "withdrawn", decided_at);
+            return chain.push(c, Some(author), "application.withdrawn", from, "withdrawn", decided_at);
         }
         "information_requested" => {
             crate::db::cases::insert_information_request(
@@ -358,9 +398,8 @@ fn seed_case(
                 inspector,
                 decided_at,
             )?;
-            return event(
+            return chain.push(
                 c,
-                app_id,
                 Some(inspector),
                 "information.requested",
                 "assessment",
@@ -370,16 +409,15 @@ fn seed_case(
         }
         "screening" | "assessment" => return Ok(()),
         "refused" => {
-            let last = audit::stream_events(c, &format!("application:{app_id}"))?;
-            if last.last().and_then(|e| e.to_status.clone()).as_deref() == Some("assessment") {
-                event(c, app_id, Some(inspector), "application.refused", "assessment", "refused", decided_at)?;
+            if chain.last_to == "assessment" {
+                chain.push(c, Some(inspector), "application.refused", "assessment", "refused", decided_at)?;
             }
             return Ok(());
         }
         _ => {}
     }
     // Public trials.
-    event(c, app_id, Some(inspector), "application.approved", "assessment", "approved", decided_at)?;
+    chain.push(c, Some(inspector), "application.approved", "assessment", "approved", decided_at)?;
     let statuses_done = ["met", "met", "pending"];
     for (i, (cat, desc, unit, target)) in [
         ("community_fund", "Payments into the community fund", "GBP", 5000.0),
@@ -476,7 +514,7 @@ fn seed_case(
         return Ok(());
     }
     let started = start.and_hms_opt(9, 0, 0).unwrap_or_default();
-    event(c, app_id, Some(author), "trial.started", "approved", "active", started)?;
+    chain.push(c, Some(author), "trial.started", "approved", "active", started)?;
     if rng.gen_bool(0.5) {
         diesel::insert_into(observations::table)
             .values((
@@ -502,7 +540,7 @@ fn seed_case(
                     enforcement_actions::created_at.eq(at),
                 ))
                 .execute(c)?;
-            event(c, app_id, Some(inspector), "trial.suspended", "active", "suspended", at)?;
+            chain.push(c, Some(inspector), "trial.suspended", "active", "suspended", at)?;
             if state == "revoked" {
                 diesel::insert_into(enforcement_actions::table)
                     .values((
@@ -513,7 +551,7 @@ fn seed_case(
                         enforcement_actions::created_at.eq(at + TimeDelta::days(30)),
                     ))
                     .execute(c)?;
-                event(c, app_id, Some(inspector), "trial.revoked", "suspended", "revoked", at + TimeDelta::days(30))?;
+                chain.push(c, Some(inspector), "trial.revoked", "suspended", "revoked", at + TimeDelta::days(30))?;
             }
         }
         "completed" => {
@@ -542,7 +580,7 @@ fn seed_case(
                     ))
                     .execute(c)?;
             }
-            event(c, app_id, Some(inspector), "trial.completed", "active", "completed", at)?;
+            chain.push(c, Some(inspector), "trial.completed", "active", "completed", at)?;
         }
         _ => {}
     }
