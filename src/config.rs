@@ -102,6 +102,13 @@ pub struct Settings {
     pub scheduler: SchedulerSettings,
     pub community: CommunitySettings,
     pub uploads: UploadSettings,
+    pub stats: StatsSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StatsSettings {
+    /// How long computed statistics are reused (0: compute on every request).
+    pub cache_seconds: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -58,6 +58,7 @@ impl Application {
             mailer: Arc::new(mailer),
             settings: Arc::new(settings.clone()),
             clock,
+            stats_cache: Default::default(),
         };
 
         let listener = TcpListener::bind(&settings.bind)

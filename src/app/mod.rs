@@ -62,6 +62,8 @@ pub struct AppContext {
     pub mailer: Arc<Mailer>,
     pub jwt: JwtKeys,
     pub clock: Arc<dyn Clock>,
+    /// The statistics last computed, reused for `stats.cache_seconds`.
+    pub stats_cache: Arc<std::sync::Mutex<Option<stats::Stats>>>,
 }
 
 impl AppContext {
@@ -74,6 +76,7 @@ impl AppContext {
             mailer: Arc::new(mailer),
             settings: Arc::new(settings),
             clock: Arc::new(SystemClock),
+            stats_cache: Default::default(),
         })
     }
 

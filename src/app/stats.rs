@@ -278,9 +278,20 @@ fn compute(c: &mut DbConn, now: NaiveDateTime) -> QueryResult<Stats> {
     })
 }
 
+/// The statistics, recomputed at most every `stats.cache_seconds` (each figure shows when).
 pub async fn stats(ctx: &AppContext) -> AppResult<Stats> {
     let now = ctx.now();
-    ctx.db.run(move |c| compute(c, now).map_err(AppError::from)).await
+    let ttl = chrono::TimeDelta::seconds(ctx.settings.stats.cache_seconds);
+    if let Ok(cached) = ctx.stats_cache.lock() {
+        if let Some(s) = cached.as_ref().filter(|s| now.and_utc() - s.computed_at < ttl) {
+            return Ok(s.clone());
+        }
+    }
+    let fresh = ctx.db.run(move |c| compute(c, now).map_err(AppError::from)).await?;
+    if let Ok(mut cached) = ctx.stats_cache.lock() {
+        *cached = Some(fresh.clone());
+    }
+    Ok(fresh)
 }
 
 #[cfg(test)]

@@ -385,3 +385,19 @@ async fn the_pages_people_read_work_without_javascript() {
     let learning = page("/learning".into()).await;
     assert!(learning.contains("No trial has finished yet."));
 }
+
+#[tokio::test]
+async fn statistics_are_reused_for_their_cache_period_and_say_when_they_were_computed() {
+    let app = crate::helpers::spawn_app_with(&[("stats.cache_seconds", "60".into())]).await;
+    let w = world(&app).await;
+    let first: Value = app.get("/api/v1/stats", None).await.json().await.unwrap();
+    assert_eq!(first["inclusion"]["value"], json!([]));
+    let id = case_in_assessment(&app, &w).await;
+    transition(&app, id, "refuse", &w.inspector, json!({"reasons": "No."})).await;
+    let cached: Value = app.get("/api/v1/stats", None).await.json().await.unwrap();
+    assert_eq!(cached, first, "reused within the cache period");
+    app.clock.advance(61);
+    let fresh: Value = app.get("/api/v1/stats", None).await.json().await.unwrap();
+    assert_ne!(fresh["computed_at"], first["computed_at"]);
+    assert_eq!(fresh["inclusion"]["value"][0]["decided"], 1);
+}
