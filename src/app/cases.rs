@@ -314,14 +314,15 @@ pub async fn list(
         .run(move |c| {
             let rows = repo::list_applications(c, &filter, page.offset(), page.per_page)?;
             let counted = repo::count_applications(c, &filter, cap)?;
-            let mut items = Vec::with_capacity(rows.len());
-            for app in rows {
-                let organisation_name = match app.organisation_id {
-                    Some(o) => users::find_organisation(c, o)?.map(|o| o.name),
-                    None => None,
-                };
-                items.push(CaseSummary { app, organisation_name });
-            }
+            let org_ids: Vec<i64> = rows.iter().filter_map(|a| a.organisation_id).collect();
+            let names = users::organisation_names(c, &org_ids)?;
+            let items = rows
+                .into_iter()
+                .map(|app| CaseSummary {
+                    organisation_name: app.organisation_id.and_then(|o| names.get(&o).cloned()),
+                    app,
+                })
+                .collect();
             Ok::<_, AppError>(Page::new(items, page, counted, cap))
         })
         .await
@@ -340,16 +341,14 @@ pub async fn history(ctx: &AppContext, actor: &Actor, id: i64) -> AppResult<Vec<
         .run(move |c| {
             let app = load_for(c, &actor, id, CaseRequest::ReadHistory)?;
             let staff = matches!(actor.role, Role::Inspector | Role::Admin);
-            let events = audit::stream_events(c, &case_stream(app.id))?;
-            let mut out = Vec::new();
-            for e in events.into_iter().filter(|e| staff || e.public) {
-                let actor_name = match e.actor_user_id {
-                    Some(u) => users::find_user(c, u)?.map(|u| u.display_name),
-                    None => None,
-                };
-                out.push(HistoryEntry { event: e, actor_name });
-            }
-            Ok(out)
+            let events: Vec<_> =
+                audit::stream_events(c, &case_stream(app.id))?.into_iter().filter(|e| staff || e.public).collect();
+            let actor_ids: Vec<i64> = events.iter().filter_map(|e| e.actor_user_id).collect();
+            let names = users::display_names(c, &actor_ids)?;
+            Ok(events
+                .into_iter()
+                .map(|e| HistoryEntry { actor_name: e.actor_user_id.and_then(|u| names.get(&u).cloned()), event: e })
+                .collect())
         })
         .await
 }

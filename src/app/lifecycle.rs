@@ -47,6 +47,8 @@ impl Tx<'_> {
     ) -> AppResult<(Application, Status, Status)> {
         let app = load_for(self.c, &self.actor, id, CaseRequest::Act(action))?;
         let from = status_of(&app);
+        // The state an answer returns to is the case's own; callers need not supply it.
+        let facts = Facts { resume: app.resume_status.as_deref().and_then(|s| s.parse().ok()), ..facts };
         let to = next_status(&app, action, facts)?;
         expect_version(&app, version)?;
         Ok((app, from, to))
@@ -331,10 +333,7 @@ pub async fn answer(
     answer: String,
 ) -> AppResult<CaseView> {
     run(ctx, actor, move |tx| {
-        let app = load_for(tx.c, &tx.actor, id, CaseRequest::Act(CaseAction::Answer))?;
-        let resume = app.resume_status.as_deref().and_then(|s| s.parse().ok());
-        let (mut app, from, to) =
-            tx.open(id, CaseAction::Answer, Facts { all_criteria_met: false, resume }, version)?;
+        let (mut app, from, to) = tx.open(id, CaseAction::Answer, Facts::default(), version)?;
         let open = repo::information_requests(tx.c, app.id)?.into_iter().find(|r| r.id == request_id);
         match open {
             None => return Err(AppError::NotFound("no such information request on this application".into())),

@@ -24,7 +24,7 @@ pub struct Entry {
 
 /// Attaches zones and organisation names, each loaded in one query for the whole page.
 fn entries(c: &mut DbConn, apps: Vec<Application>) -> diesel::QueryResult<Vec<Entry>> {
-    use crate::db::schema::{organisations, zones};
+    use crate::db::schema::zones;
     use diesel::prelude::*;
     let zone_ids: Vec<i64> = apps.iter().filter_map(|a| a.zone_id).collect();
     let org_ids: Vec<i64> = apps.iter().filter_map(|a| a.organisation_id).collect();
@@ -39,16 +39,7 @@ fn entries(c: &mut DbConn, apps: Vec<Application>) -> diesel::QueryResult<Vec<En
             .map(|z| (z.id, z))
             .collect()
     };
-    let org_names: BTreeMap<i64, String> = if org_ids.is_empty() {
-        BTreeMap::new()
-    } else {
-        organisations::table
-            .filter(organisations::id.eq_any(org_ids))
-            .select((organisations::id, organisations::name))
-            .load::<(i64, String)>(c)?
-            .into_iter()
-            .collect()
-    };
+    let org_names = users::organisation_names(c, &org_ids)?;
     Ok(apps
         .into_iter()
         .map(|app| Entry {

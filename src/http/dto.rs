@@ -62,37 +62,46 @@ impl From<Account> for UserResponse {
     }
 }
 
-/// A JSON array response with `X-Total-Count` (capped), `X-Total-Count-Capped` and `Link`.
-pub fn list_response<T, D: Serialize>(req: &HttpRequest, page: Page<T>, map: impl Fn(T) -> D) -> HttpResponse {
-    let current = page.page;
-    let has_next = page.has_next();
-    let total = page.total;
-    let capped = page.capped;
-    let items: Vec<D> = page.items.into_iter().map(map).collect();
-    let mut links = Vec::new();
-    let link_for = |n: i64| {
+/// `X-Total-Count` (capped), `X-Total-Count-Capped` and `Link` (next/prev, keeping the filters)
+/// for one page of a list.
+pub fn page_headers<T>(req: &HttpRequest, page: &Page<T>) -> Vec<(String, String)> {
+    let mut headers = vec![("X-Total-Count".to_string(), page.total.to_string())];
+    if page.capped {
+        headers.push(("X-Total-Count-Capped".into(), "true".into()));
+    }
+    let link = |n: i64| {
         let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
             .filter(|(k, _)| k != "page" && k != "per_page")
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         pairs.push(("page".into(), n.to_string()));
-        pairs.push(("per_page".into(), current.per_page.to_string()));
-        let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
-        format!("<{}?{}>", req.path(), query)
+        pairs.push(("per_page".into(), page.page.per_page.to_string()));
+        format!(
+            "<{}?{}>",
+            req.path(),
+            url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+        )
     };
-    if has_next {
-        links.push(format!("{}; rel=\"next\"", link_for(current.page + 1)));
+    let mut links = Vec::new();
+    if page.has_next() {
+        links.push(format!("{}; rel=\"next\"", link(page.page.page + 1)));
     }
-    if current.page > 1 {
-        links.push(format!("{}; rel=\"prev\"", link_for(current.page - 1)));
-    }
-    let mut builder = HttpResponse::Ok();
-    builder.insert_header(("X-Total-Count", total.to_string()));
-    if capped {
-        builder.insert_header(("X-Total-Count-Capped", "true"));
+    if page.page.page > 1 {
+        links.push(format!("{}; rel=\"prev\"", link(page.page.page - 1)));
     }
     if !links.is_empty() {
-        builder.insert_header((header::LINK, links.join(", ")));
+        headers.push((header::LINK.to_string(), links.join(", ")));
+    }
+    headers
+}
+
+/// A JSON array response with the pagination headers of [`page_headers`].
+pub fn list_response<T, D: Serialize>(req: &HttpRequest, page: Page<T>, map: impl Fn(T) -> D) -> HttpResponse {
+    let headers = page_headers(req, &page);
+    let items: Vec<D> = page.items.into_iter().map(map).collect();
+    let mut builder = HttpResponse::Ok();
+    for h in headers {
+        builder.insert_header(h);
     }
     builder.json(items)
 }

@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::utc;
+use super::dto::{page_headers, utc};
 use super::input::PageParams;
 use crate::app::register::{self, Entry, TrialRecord};
-use crate::app::{AppContext, Page};
+use crate::app::AppContext;
 use crate::db::register::RegisterFilter;
 use crate::domain::account::OrganisationKind;
 use crate::domain::case::{Intervention, Status};
@@ -141,37 +141,6 @@ pub fn cacheable(req: &HttpRequest, content_type: &str, body: Vec<u8>, headers: 
     } else {
         builder.content_type(content_type.to_string()).body(body)
     }
-}
-
-pub fn page_headers(req: &HttpRequest, page: &Page<Entry>) -> Vec<(String, String)> {
-    let mut headers = vec![("X-Total-Count".to_string(), page.total.to_string())];
-    if page.capped {
-        headers.push(("X-Total-Count-Capped".into(), "true".into()));
-    }
-    let link = |n: i64| {
-        let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
-            .filter(|(k, _)| k != "page" && k != "per_page")
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        pairs.push(("page".into(), n.to_string()));
-        pairs.push(("per_page".into(), page.page.per_page.to_string()));
-        format!(
-            "<{}?{}>",
-            req.path(),
-            url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
-        )
-    };
-    let mut links = Vec::new();
-    if page.has_next() {
-        links.push(format!("{}; rel=\"next\"", link(page.page.page + 1)));
-    }
-    if page.page.page > 1 {
-        links.push(format!("{}; rel=\"prev\"", link(page.page.page - 1)));
-    }
-    if !links.is_empty() {
-        headers.push(("Link".into(), links.join(", ")));
-    }
-    headers
 }
 
 /// The public register: every public trial and refused decision, filterable.
