@@ -56,6 +56,9 @@ enum Command {
     /// Run one scheduler pass (overdue conditions and milestones, reminders, escalations) and
     /// exit; for driving the scheduler from cron instead of the service.
     RunSchedulerOnce,
+    /// Send every email that is due in the outbox through the configured transport, then exit;
+    /// for draining the queue from cron or measuring delivery (see docs/BENCHMARKS.md).
+    DeliverOutbox,
     /// Fill the database with realistic, deterministic demo data (zones, organisations, users of
     /// every role, cases in every state) and print the demo logins.
     SeedDemo {
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
         Command::CreateAdmin { email, name } => create_admin(&settings, &email, &name),
         Command::VerifyAudit => verify_audit(&settings),
         Command::RunSchedulerOnce => run_scheduler_once(settings),
+        Command::DeliverOutbox => deliver_outbox(settings),
         Command::SeedDemo { cases, seed } => seed_demo(&settings, cases, seed),
     };
     match result {
@@ -188,6 +192,29 @@ fn run_scheduler_once(settings: Settings) -> Result<ExitCode, String> {
             report.conditions_overdue, report.milestones_overdue, report.reminders
         );
         Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn deliver_outbox(settings: Settings) -> Result<ExitCode, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let db = sandbox::startup::open_database(&settings).await.map_err(|e| format!("{e:#}"))?;
+        let transport = std::sync::Arc::new(sandbox::email::transport::Transport::from_settings(&settings.mail)?);
+        let worker = sandbox::email::worker::Worker::new(db, transport, settings.mail.clone())?;
+        let started = std::time::Instant::now();
+        let (mut sent, mut retried, mut dead) = (0, 0, 0);
+        loop {
+            let report = worker.pass(db::now()).await.map_err(|e| e.to_string())?;
+            sent += report.sent;
+            retried += report.retried;
+            dead += report.dead;
+            if report.sent + report.retried + report.dead == 0 {
+                break;
+            }
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        println!("delivered {sent} emails in {seconds:.2} s ({retried} to retry later, {dead} dead)");
+        Ok(if retried + dead > 0 { ExitCode::from(4) } else { ExitCode::SUCCESS })
     })
 }
 

@@ -157,7 +157,7 @@ pub struct AuditEvent {
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = audit_events)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 pub struct NewAuditEvent {
     pub stream: String,
     pub seq: i64,
@@ -204,8 +204,8 @@ pub struct Zone {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, AsChangeset)]
-#[diesel(table_name = applications, treat_none_as_null = true)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, AsChangeset, Insertable)]
+#[diesel(table_name = applications, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Application {
     pub id: i64,
     pub reference: Option<String>,
@@ -245,8 +245,8 @@ pub struct Application {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = requested_derogations)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = requested_derogations, treat_none_as_default_value = false)]
 pub struct RequestedDerogation {
     pub id: i64,
     pub application_id: i64,
@@ -258,8 +258,8 @@ pub struct RequestedDerogation {
     pub granted_until: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = screenings)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = screenings, treat_none_as_default_value = false)]
 pub struct Screening {
     pub id: i64,
     pub application_id: i64,
@@ -270,8 +270,8 @@ pub struct Screening {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = information_requests)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = information_requests, treat_none_as_default_value = false)]
 pub struct InformationRequest {
     pub id: i64,
     pub application_id: i64,
@@ -284,8 +284,8 @@ pub struct InformationRequest {
     pub answered_at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = conditions)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = conditions, treat_none_as_default_value = false)]
 pub struct Condition {
     pub id: i64,
     pub application_id: i64,
@@ -302,8 +302,8 @@ pub struct Condition {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = milestones)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = milestones, treat_none_as_default_value = false)]
 pub struct Milestone {
     pub id: i64,
     pub application_id: i64,
@@ -320,8 +320,8 @@ pub struct Milestone {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = enforcement_actions)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = enforcement_actions, treat_none_as_default_value = false)]
 pub struct EnforcementAction {
     pub id: i64,
     pub application_id: i64,
@@ -332,8 +332,8 @@ pub struct EnforcementAction {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = evaluations)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = evaluations, treat_none_as_default_value = false)]
 pub struct Evaluation {
     pub id: i64,
     pub application_id: i64,
@@ -344,8 +344,8 @@ pub struct Evaluation {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = recommendations)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = recommendations, treat_none_as_default_value = false)]
 pub struct Recommendation {
     pub id: i64,
     pub evaluation_id: i64,
@@ -355,8 +355,8 @@ pub struct Recommendation {
     pub rationale: String,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = evidence)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = evidence, treat_none_as_default_value = false)]
 pub struct Evidence {
     pub id: i64,
     pub application_id: i64,
@@ -375,8 +375,8 @@ pub struct Evidence {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = attestations)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = attestations, treat_none_as_default_value = false)]
 pub struct Attestation {
     pub id: i64,
     pub application_id: i64,
@@ -388,8 +388,8 @@ pub struct Attestation {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = observations)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = observations, treat_none_as_default_value = false)]
 pub struct Observation {
     pub id: i64,
     pub application_id: i64,

@@ -200,3 +200,28 @@ fn seed_demo_fills_every_state_deterministically_with_an_intact_audit_trail() {
     assert!(out.status.success());
     assert_eq!(state_counts(&again), counts, "the same seed gives the same data");
 }
+
+#[tokio::test]
+async fn the_service_carries_on_after_seeding() {
+    // Seeding gives ids itself, in batches; the service's own inserts must carry on after them
+    // (on PostgreSQL, the sequences must have been moved past the seeded rows).
+    let app = crate::helpers::spawn_app().await;
+    let out = sandbox(&app.db).args(["seed-demo", "--cases", "40", "--seed", "3"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (token, _) = app.login("innovator1@demo.sandbox.example", sandbox::jobs::seed::DEMO_PASSWORD).await;
+    let id = crate::casework::create_draft(&app, &token, &serde_json::json!({"title": "After the demo"})).await;
+    let seeded_max: i64 = app
+        .query(move |c| {
+            use diesel::prelude::*;
+            use sandbox::db::schema::applications;
+            applications::table
+                .filter(applications::id.ne(id))
+                .select(diesel::dsl::max(applications::id))
+                .first::<Option<i64>>(c)
+        })
+        .await
+        .unwrap_or(0);
+    assert!(id > seeded_max, "new case {id} after seeded {seeded_max}");
+    let out = sandbox(&app.db).arg("verify-audit").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}
