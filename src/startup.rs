@@ -60,6 +60,9 @@ impl Application {
             clock,
             stats_cache: Default::default(),
         };
+        if settings.stats.cache_seconds > 0 {
+            crate::app::stats::refresh_in_background(&context);
+        }
 
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("SANDBOX_BIND: cannot listen on {}: {e}", settings.bind))?;

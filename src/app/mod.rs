@@ -63,7 +63,7 @@ pub struct AppContext {
     pub jwt: JwtKeys,
     pub clock: Arc<dyn Clock>,
     /// The statistics last computed, reused for `stats.cache_seconds`.
-    pub stats_cache: Arc<std::sync::Mutex<Option<stats::Stats>>>,
+    pub stats_cache: Arc<stats::StatsCache>,
 }
 
 impl AppContext {

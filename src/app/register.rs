@@ -61,6 +61,21 @@ pub async fn list(ctx: &AppContext, filter: RegisterFilter, page: PageRequest) -
         .await
 }
 
+/// The next `limit` entries after `after_id`, in id order (for exports).
+pub async fn entries_after(
+    ctx: &AppContext,
+    filter: RegisterFilter,
+    after_id: i64,
+    limit: i64,
+) -> AppResult<Vec<Entry>> {
+    ctx.db
+        .run(move |c| {
+            let apps = repo::list_after(c, &filter, after_id, limit)?;
+            Ok::<_, AppError>(entries(c, apps)?)
+        })
+        .await
+}
+
 /// A condition as published: its status, the value last verified, and the community's word.
 #[derive(Debug, Clone)]
 pub struct PublicCondition {

@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::count_star;
+use diesel::dsl::{avg, count, count_star, sql, sum};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool};
 use serde::Serialize;
 
 use super::AppContext;
@@ -101,6 +102,20 @@ pub fn median(sorted: &[f64]) -> Option<f64> {
     }
 }
 
+/// The 1-based nearest rank of the `p`th percentile of `n` values.
+pub fn percentile_rank(n: i64, p: f64) -> Option<i64> {
+    (n > 0).then(|| (((p / 100.0) * n as f64).ceil() as i64).clamp(1, n))
+}
+
+/// The median of `n` sorted values, reading only the middle one or two by their offset.
+fn median_by_rank(n: i64, read: &mut impl FnMut(i64, i64) -> QueryResult<Vec<f64>>) -> QueryResult<Option<f64>> {
+    if n == 0 {
+        return Ok(None);
+    }
+    let middle = if n % 2 == 1 { read(n / 2, 1)? } else { read(n / 2 - 1, 2)? };
+    Ok(median(&middle))
+}
+
 fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
@@ -173,25 +188,46 @@ fn compute(c: &mut DbConn, now: NaiveDateTime) -> QueryResult<Stats> {
     let mut trials_by_lpa: Vec<PlaceRow> = by_lpa.into_values().collect();
     trials_by_lpa.sort_by(|a, b| b.trials.cmp(&a.trials).then(a.name.cmp(&b.name)));
 
-    // Timeliness.
-    let clocks: Vec<(Option<NaiveDateTime>, Option<NaiveDateTime>, i64)> = applications::table
-        .filter(applications::decided_at.is_not_null())
-        .filter(applications::submitted_at.is_not_null())
-        .select((applications::submitted_at, applications::decided_at, applications::paused_seconds))
-        .load(c)?;
-    let mut days: Vec<f64> = clocks
-        .into_iter()
-        .filter_map(|(s, d, paused)| Some(((d? - s?).num_seconds() - paused).max(0) as f64 / 86_400.0))
-        .collect();
-    days.sort_by(|a, b| a.total_cmp(b));
+    // Timeliness: the median and 90th percentile are read in the database, by rank, so that no
+    // column of the whole table is ever loaded here.
+    let decided = || {
+        applications::table
+            .filter(applications::decided_at.is_not_null())
+            .filter(applications::submitted_at.is_not_null())
+    };
+    let decisions: i64 = decided().count().get_result(c)?;
+    let seconds_sql = match c {
+        DbConn::Pg(_) => {
+            "GREATEST(0, CAST(EXTRACT(EPOCH FROM (decided_at - submitted_at)) AS BIGINT) - paused_seconds)"
+        }
+        DbConn::Sqlite(_) => {
+            "MAX(0, CAST(ROUND((julianday(decided_at) - julianday(submitted_at)) * 86400) AS INTEGER) - paused_seconds)"
+        }
+    };
+    let mut decision_days = |offset: i64, n: i64| -> QueryResult<Vec<f64>> {
+        let secs: Vec<i64> = decided()
+            .select(sql::<BigInt>(seconds_sql))
+            .order(sql::<BigInt>(seconds_sql))
+            .offset(offset)
+            .limit(n)
+            .load(c)?;
+        Ok(secs.into_iter().map(|s| s as f64 / 86_400.0).collect())
+    };
+    let median_days = median_by_rank(decisions, &mut decision_days)?;
+    let p90_days = match percentile_rank(decisions, 90.0) {
+        Some(rank) => decision_days(rank - 1, 1)?.first().copied(),
+        None => None,
+    };
+    let on_time_sql = match c {
+        DbConn::Pg(_) => "CAST(reported_at AS DATE) <= due_on",
+        DbConn::Sqlite(_) => "date(reported_at) <= due_on",
+    };
     let on_time: i64 = milestones::table
         .filter(milestones::status.eq("accepted"))
         .filter(milestones::reported_at.is_not_null())
-        .select((milestones::due_on, milestones::reported_at))
-        .load::<(chrono::NaiveDate, Option<NaiveDateTime>)>(c)?
-        .into_iter()
-        .filter(|(due, at)| at.is_some_and(|t| t.date() <= *due))
-        .count() as i64;
+        .filter(sql::<Bool>(on_time_sql))
+        .count()
+        .get_result(c)?;
     let accepted: i64 = milestones::table.filter(milestones::status.eq("accepted")).count().get_result(c)?;
     let overdue: i64 = milestones::table.filter(milestones::status.eq("overdue")).count().get_result(c)?;
 
@@ -210,21 +246,30 @@ fn compute(c: &mut DbConn, now: NaiveDateTime) -> QueryResult<Stats> {
         .collect();
 
     // Carbon.
-    let estimated: Vec<Option<f64>> = applications::table
+    let (estimated_sum, trials_estimated): (Option<f64>, i64) = applications::table
         .filter(applications::status.eq_any(["active", "completed"]))
-        .select(applications::estimated_annual_co2e_tonnes)
-        .load(c)?;
-    let reported: Vec<Option<f64>> = evaluations::table.select(evaluations::reported_annual_co2e_tonnes).load(c)?;
+        .select((sum(applications::estimated_annual_co2e_tonnes), count(applications::estimated_annual_co2e_tonnes)))
+        .get_result(c)?;
+    let (reported_sum, trials_reported): (Option<f64>, i64) = evaluations::table
+        .select((sum(evaluations::reported_annual_co2e_tonnes), count(evaluations::reported_annual_co2e_tonnes)))
+        .get_result(c)?;
 
     // Community ownership.
-    let mut shares: Vec<f64> = applications::table
-        .filter(applications::status.eq_any(PUBLIC_TRIALS))
-        .select(applications::community_ownership_pct)
-        .load::<Option<f64>>(c)?
-        .into_iter()
-        .flatten()
-        .collect();
-    shares.sort_by(|a, b| a.total_cmp(b));
+    let owned = || {
+        applications::table
+            .filter(applications::status.eq_any(PUBLIC_TRIALS))
+            .filter(applications::community_ownership_pct.is_not_null())
+    };
+    let (owned_trials, mean_pct): (i64, Option<f64>) =
+        owned().select((count_star(), avg(applications::community_ownership_pct))).get_result(c)?;
+    let median_pct = median_by_rank(owned_trials, &mut |offset, n| {
+        owned()
+            .select(applications::community_ownership_pct.assume_not_null())
+            .order(applications::community_ownership_pct.asc())
+            .offset(offset)
+            .limit(n)
+            .load::<f64>(c)
+    })?;
 
     Ok(Stats {
         computed_at: now.and_utc(),
@@ -243,9 +288,9 @@ fn compute(c: &mut DbConn, now: NaiveDateTime) -> QueryResult<Stats> {
         timeliness: Figure {
             definition: "Days to decision: calendar days from submission to decision less the days spent waiting for requested information; median and 90th percentile (nearest rank) over all decisions. Milestones on time: accepted reports submitted on or before their due date; late: accepted after it, or overdue.",
             value: Timeliness {
-                decisions: days.len(),
-                median_days: median(&days).map(round2),
-                p90_days: percentile(&days, 90.0).map(round2),
+                decisions: decisions as usize,
+                median_days: median_days.map(round2),
+                p90_days: p90_days.map(round2),
                 milestones_on_time: on_time,
                 milestones_late: accepted - on_time + overdue,
             },
@@ -261,37 +306,81 @@ fn compute(c: &mut DbConn, now: NaiveDateTime) -> QueryResult<Stats> {
         carbon: Figure {
             definition: "Estimated: the sum of applicants' estimated annual carbon savings (tCO2e) of active and completed trials. Reported: the sum of the annual savings reported in completed trials' evaluations.",
             value: Carbon {
-                estimated_annual_tco2e: round2(estimated.iter().flatten().sum()),
-                reported_annual_tco2e: round2(reported.iter().flatten().sum()),
-                trials_estimated: estimated.iter().flatten().count() as i64,
-                trials_reported: reported.iter().flatten().count() as i64,
+                estimated_annual_tco2e: round2(estimated_sum.unwrap_or(0.0)),
+                reported_annual_tco2e: round2(reported_sum.unwrap_or(0.0)),
+                trials_estimated,
+                trials_reported,
             },
         },
         community_ownership: Figure {
             definition: "The community-ownership share (%) offered by public trials: mean and median.",
             value: Ownership {
-                trials: shares.len(),
-                mean_pct: (!shares.is_empty()).then(|| round2(shares.iter().sum::<f64>() / shares.len() as f64)),
-                median_pct: median(&shares).map(round2),
+                trials: owned_trials as usize,
+                mean_pct: mean_pct.map(round2),
+                median_pct: median_pct.map(round2),
             },
         },
     })
 }
 
-/// The statistics, recomputed at most every `stats.cache_seconds` (each figure shows when).
+/// The statistics last computed, shared by the requests of one process.
+#[derive(Default)]
+pub struct StatsCache {
+    latest: std::sync::Mutex<Option<Stats>>,
+    /// Held while the statistics are computed, so that one computation runs at a time.
+    computing: tokio::sync::Mutex<()>,
+}
+
+impl StatsCache {
+    fn latest(&self) -> Option<Stats> {
+        self.latest.lock().ok().and_then(|s| s.clone())
+    }
+}
+
+/// The statistics. With `stats.cache_seconds` > 0 they are computed at most once per that many
+/// seconds, and never while a reader waits once a first copy exists: a reader who finds them
+/// stale gets the copy it has while one background task computes the next (stale while
+/// revalidate). With 0 every request computes them afresh (tests).
 pub async fn stats(ctx: &AppContext) -> AppResult<Stats> {
     let now = ctx.now();
     let ttl = chrono::TimeDelta::seconds(ctx.settings.stats.cache_seconds);
-    if let Ok(cached) = ctx.stats_cache.lock() {
-        if let Some(s) = cached.as_ref().filter(|s| now.and_utc() - s.computed_at < ttl) {
-            return Ok(s.clone());
+    match ctx.stats_cache.latest() {
+        Some(s) if now.and_utc() - s.computed_at < ttl => Ok(s),
+        Some(s) if ttl > chrono::TimeDelta::zero() => {
+            refresh_in_background(ctx);
+            Ok(s)
         }
+        _ => refresh(ctx, ttl > chrono::TimeDelta::zero()).await,
     }
+}
+
+/// Computes the statistics (unless `reuse` and another caller has just done so) and keeps them.
+async fn refresh(ctx: &AppContext, reuse: bool) -> AppResult<Stats> {
+    let asked_at = ctx.now();
+    let _one_at_a_time = ctx.stats_cache.computing.lock().await;
+    if let Some(s) = ctx.stats_cache.latest().filter(|s| reuse && s.computed_at >= asked_at.and_utc()) {
+        return Ok(s);
+    }
+    let now = ctx.now();
     let fresh = ctx.db.run(move |c| compute(c, now).map_err(AppError::from)).await?;
-    if let Ok(mut cached) = ctx.stats_cache.lock() {
-        *cached = Some(fresh.clone());
+    if let Ok(mut latest) = ctx.stats_cache.latest.lock() {
+        *latest = Some(fresh.clone());
     }
     Ok(fresh)
+}
+
+/// Starts computing the statistics in the background unless that is already under way; the
+/// service calls it at start so that the first reader does not wait.
+pub fn refresh_in_background(ctx: &AppContext) {
+    if ctx.stats_cache.computing.try_lock().is_err() {
+        return;
+    }
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        if let Err(e) = refresh(&ctx, true).await {
+            tracing::warn!(error = %e, "statistics: background computation failed; the next reader retries");
+        }
+    });
 }
 
 #[cfg(test)]
@@ -307,6 +396,19 @@ mod tests {
         assert_eq!(median(&[3.0]), Some(3.0));
         assert_eq!(percentile(&[], 90.0), None);
         assert_eq!(percentile(&[4.0], 90.0), Some(4.0));
+    }
+
+    #[test]
+    fn ranks_read_in_the_database_agree_with_the_sorted_values() {
+        for n in 0..12usize {
+            let sorted: Vec<f64> = (0..n).map(|i| (i * i) as f64 / 3.0).collect();
+            let mut read = |offset: i64, k: i64| -> QueryResult<Vec<f64>> {
+                Ok(sorted.iter().skip(offset as usize).take(k as usize).copied().collect())
+            };
+            assert_eq!(median_by_rank(n as i64, &mut read).unwrap(), median(&sorted), "median of {n}");
+            let p90 = percentile_rank(n as i64, 90.0).map(|r| sorted[r as usize - 1]);
+            assert_eq!(p90, percentile(&sorted, 90.0), "p90 of {n}");
+        }
     }
 }
 
@@ -330,57 +432,78 @@ pub struct LearningEntry {
     pub legal_reference: String,
     /// Recommendation → number of trials.
     pub tally: BTreeMap<String, i64>,
+    /// How many trials made a finding about this provision (the sum of the tally).
+    pub findings_total: i64,
+    /// The most recent findings, newest first (at most `FINDINGS_PER_PROVISION`).
     pub findings: Vec<Finding>,
 }
 
-/// Provision code, title and reference; trial reference and title; recommendation, rationale,
-/// outcomes and lessons.
-type LearningRow = (String, String, String, Option<String>, String, String, String, String, String);
+/// How many findings each provision shows; the tally counts them all.
+pub const FINDINGS_PER_PROVISION: i64 = 20;
 
+/// Trial reference and title; recommendation, rationale, outcomes and lessons.
+type FindingRow = (Option<String>, String, String, String, String, String);
+
+/// What completed trials found, per provision: the tally of every recommendation, and the most
+/// recent findings. Counted and limited in the database, so its cost does not grow with the
+/// number of evaluations.
 pub async fn learning(ctx: &AppContext) -> AppResult<Vec<LearningEntry>> {
     use crate::db::schema::{provisions, recommendations};
     ctx.db
         .run(move |c| {
-            let rows: Vec<LearningRow> = recommendations::table
-                .inner_join(provisions::table)
-                .inner_join(applications::table.on(applications::id.eq(recommendations::application_id)))
-                .inner_join(evaluations::table.on(evaluations::id.eq(recommendations::evaluation_id)))
-                .filter(applications::status.eq("completed"))
-                .order((provisions::code.asc(), recommendations::id.asc()))
-                .select((
-                    provisions::code,
-                    provisions::title,
-                    provisions::legal_reference,
-                    applications::reference,
-                    applications::title,
-                    recommendations::recommendation,
-                    recommendations::rationale,
-                    evaluations::outcomes,
-                    evaluations::lessons,
-                ))
+            let completed = || {
+                recommendations::table
+                    .inner_join(applications::table.on(applications::id.eq(recommendations::application_id)))
+                    .filter(applications::status.eq("completed"))
+            };
+            let tallies: Vec<(i64, String, i64)> = completed()
+                .group_by((recommendations::provision_id, recommendations::recommendation))
+                .select((recommendations::provision_id, recommendations::recommendation, count_star()))
                 .load(c)?;
-            let mut out: Vec<LearningEntry> = Vec::new();
-            for (code, title, legal, reference, trial_title, rec, rationale, outcomes, lessons) in rows {
-                if out.last().map(|e| e.provision_code != code).unwrap_or(true) {
-                    out.push(LearningEntry {
-                        provision_code: code.clone(),
-                        provision_title: title,
-                        legal_reference: legal,
-                        tally: BTreeMap::new(),
-                        findings: Vec::new(),
-                    });
-                }
-                if let Some(entry) = out.last_mut() {
-                    *entry.tally.entry(rec.clone()).or_default() += 1;
-                    entry.findings.push(Finding {
-                        reference: reference.unwrap_or_default(),
-                        title: trial_title,
-                        recommendation: rec,
-                        rationale,
-                        outcomes,
-                        lessons,
-                    });
-                }
+            let mut by_provision: BTreeMap<i64, BTreeMap<String, i64>> = BTreeMap::new();
+            for (pid, rec, n) in tallies {
+                by_provision.entry(pid).or_default().insert(rec, n);
+            }
+            let found: Vec<(i64, String, String, String)> = provisions::table
+                .filter(provisions::id.eq_any(by_provision.keys().copied().collect::<Vec<_>>()))
+                .order(provisions::code.asc())
+                .select((provisions::id, provisions::code, provisions::title, provisions::legal_reference))
+                .load(c)?;
+            let mut out = Vec::with_capacity(found.len());
+            for (pid, code, title, legal) in found {
+                let rows: Vec<FindingRow> = completed()
+                    .inner_join(evaluations::table.on(evaluations::id.eq(recommendations::evaluation_id)))
+                    .filter(recommendations::provision_id.eq(pid))
+                    .order(recommendations::id.desc())
+                    .limit(FINDINGS_PER_PROVISION)
+                    .select((
+                        applications::reference,
+                        applications::title,
+                        recommendations::recommendation,
+                        recommendations::rationale,
+                        evaluations::outcomes,
+                        evaluations::lessons,
+                    ))
+                    .load(c)?;
+                let tally = by_provision.remove(&pid).unwrap_or_default();
+                out.push(LearningEntry {
+                    provision_code: code,
+                    provision_title: title,
+                    legal_reference: legal,
+                    findings_total: tally.values().sum(),
+                    tally,
+                    findings: rows
+                        .into_iter()
+                        .map(|(reference, title, recommendation, rationale, outcomes, lessons)| Finding {
+                            reference: reference.unwrap_or_default(),
+                            title,
+                            recommendation,
+                            rationale,
+                            outcomes,
+                            lessons,
+                        })
+                        .collect(),
+                });
             }
             Ok::<_, AppError>(out)
         })

@@ -145,8 +145,7 @@ pub fn list_applications(conn: &mut DbConn, f: &CaseFilter, offset: i64, limit: 
 
 /// Counts matching applications up to `cap + 1`.
 pub fn count_applications(conn: &mut DbConn, f: &CaseFilter, cap: i64) -> QueryResult<i64> {
-    let ids: Vec<i64> = applications::table.filter(predicate(f)).select(applications::id).limit(cap + 1).load(conn)?;
-    Ok(ids.len() as i64)
+    super::paging::count_capped(conn, applications::table.filter(predicate(f)).select(applications::id), cap)
 }
 
 /// A requested derogation with its provision.

@@ -85,7 +85,7 @@ pub fn list_zones(conn: &mut DbConn, offset: i64, limit: i64) -> QueryResult<Vec
 }
 
 pub fn count_zones(conn: &mut DbConn, cap: i64) -> QueryResult<i64> {
-    Ok(zones::table.select(zones::id).limit(cap + 1).load::<i64>(conn)?.len() as i64)
+    super::paging::count_capped(conn, zones::table.select(zones::id), cap)
 }
 
 pub fn find_zone(conn: &mut DbConn, id: i64) -> QueryResult<Option<Zone>> {

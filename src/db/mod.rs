@@ -9,6 +9,7 @@ pub mod community;
 pub mod models;
 pub mod monitoring;
 pub mod outbox;
+pub mod paging;
 pub mod register;
 pub mod schema;
 pub mod users;
@@ -232,11 +233,34 @@ impl Db {
     }
 }
 
+/// Brings the query planner's statistics up to date where they are missing or stale, sampling a
+/// bounded number of rows per index so that it costs the same at any size. Without them SQLite
+/// would, for example, sort every decided case to show the register's first page instead of
+/// reading the index in order. Run at start and by each scheduler pass.
+pub fn refresh_planner_statistics(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => c.batch_execute("PRAGMA analysis_limit = 1000;\nPRAGMA optimize = 0x10002;"),
+        DbConn::Pg(_) => Ok(()),
+    }
+}
+
+/// Gathers the planner's statistics for every table now (after a bulk load such as seed-demo).
+pub fn analyze(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => c.batch_execute("PRAGMA analysis_limit = 1000;\nANALYZE;"),
+        DbConn::Pg(c) => c.batch_execute("ANALYZE"),
+    }
+}
+
 pub fn run_migrations(conn: &mut DbConn) -> Result<usize, String> {
     let applied = match conn {
         DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
         DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
     };
+    // SQLite plans from the statistics ANALYZE gathers (PostgreSQL's autovacuum keeps its own).
+    if let DbConn::Sqlite(_) = conn {
+        refresh_planner_statistics(conn).map_err(|e| e.to_string())?;
+    }
     applied.map_err(|e| format!("migration failed: {e}"))
 }
 

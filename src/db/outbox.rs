@@ -126,7 +126,7 @@ pub fn count(conn: &mut DbConn, status: Option<&str>, cap: i64) -> QueryResult<i
     if let Some(s) = status {
         q = q.filter(outbound_emails::status.eq(s.to_string()));
     }
-    Ok(q.limit(cap + 1).load::<i64>(conn)?.len() as i64)
+    super::paging::count_capped(conn, q, cap)
 }
 
 /// How many mails of a category went to an address since `since` (for per-address quotas).

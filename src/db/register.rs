@@ -24,10 +24,13 @@ pub struct RegisterFilter {
 type Predicate = Box<dyn BoxableExpression<applications::table, MultiBackend, SqlType = Bool>>;
 
 fn predicate(f: &RegisterFilter) -> Predicate {
-    let mut p: Predicate = Box::new(applications::status.eq_any(REGISTER_STATES));
-    if let Some(s) = &f.status {
-        p = Box::new(p.and(applications::status.eq(s.clone())));
-    }
+    // One state (if on the register) or all of them: a plain equality lets the planner read
+    // applications_register_idx in decision order.
+    let mut p: Predicate = match &f.status {
+        Some(s) if REGISTER_STATES.contains(&s.as_str()) => Box::new(applications::status.eq(s.clone())),
+        Some(_) => Box::new(diesel::dsl::sql::<Bool>("1 = 0")),
+        None => Box::new(applications::status.eq_any(REGISTER_STATES)),
+    };
     if let Some(z) = f.zone_id {
         p = Box::new(p.and(applications::zone_id.assume_not_null().eq(z)));
     }
@@ -65,9 +68,20 @@ pub fn list(c: &mut DbConn, f: &RegisterFilter, offset: i64, limit: i64) -> Quer
         .load(c)
 }
 
+/// The entries after `after_id` in id order: the keyset pages of a full export, each read from an
+/// index however deep into the register it is.
+pub fn list_after(c: &mut DbConn, f: &RegisterFilter, after_id: i64, limit: i64) -> QueryResult<Vec<Application>> {
+    applications::table
+        .filter(predicate(f))
+        .filter(applications::id.gt(after_id))
+        .select(Application::as_select())
+        .order(applications::id.asc())
+        .limit(limit)
+        .load(c)
+}
+
 pub fn count(c: &mut DbConn, f: &RegisterFilter, cap: i64) -> QueryResult<i64> {
-    let ids: Vec<i64> = applications::table.filter(predicate(f)).select(applications::id).limit(cap + 1).load(c)?;
-    Ok(ids.len() as i64)
+    super::paging::count_capped(c, applications::table.filter(predicate(f)).select(applications::id), cap)
 }
 
 /// A register entry by reference (or numeric id), if it is on the register.

@@ -116,8 +116,7 @@ pub fn list_users(
 
 /// Counts matching users, stopping at `cap + 1` so that a count never costs more than the cap.
 pub fn count_users(conn: &mut DbConn, filter: &UserFilter, cap: i64) -> QueryResult<i64> {
-    let ids: Vec<i64> = users::table.filter(user_predicate(filter)).select(users::id).limit(cap + 1).load(conn)?;
-    Ok(ids.len() as i64)
+    super::paging::count_capped(conn, users::table.filter(user_predicate(filter)).select(users::id), cap)
 }
 
 pub fn escape_like(s: &str) -> String {

@@ -33,6 +33,9 @@ pub struct PassReport {
 pub async fn run_once(ctx: &AppContext) -> AppResult<PassReport> {
     let today = ctx.now().date();
     let mut report = PassReport::default();
+    if let Err(e) = ctx.db.run(|c| crate::db::refresh_planner_statistics(c).map_err(AppError::from)).await {
+        tracing::warn!(error = %e, "scheduler: could not refresh the query planner's statistics");
+    }
 
     let mut after = 0;
     loop {

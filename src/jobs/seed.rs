@@ -797,6 +797,7 @@ pub fn seed(
         done += n;
         progress(done, cases);
     }
+    db.with_conn(|c| crate::db::analyze(c).map_err(DbError::from)).map_err(|e| e.to_string())?;
     let mut logins = vec![("admin@demo.sandbox.example".to_string(), "admin".to_string())];
     logins.push(("inspector1@demo.sandbox.example".into(), "inspector".into()));
     logins.push(("innovator1@demo.sandbox.example".into(), "innovator".into()));

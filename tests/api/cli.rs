@@ -225,3 +225,24 @@ async fn the_service_carries_on_after_seeding() {
     let out = sandbox(&app.db).arg("verify-audit").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
+
+#[tokio::test]
+async fn register_csv_streams_every_entry_of_a_large_register_once() {
+    let app = crate::helpers::spawn_app().await;
+    let out = sandbox(&app.db).args(["seed-demo", "--cases", "1600", "--seed", "5"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = app.get("/api/v1/register?per_page=1", None).await;
+    let total: usize = r.headers()["x-total-count"].to_str().unwrap().parse().unwrap();
+    assert!(total > 1000, "several export chunks: {total}");
+    let text = app.get("/api/v1/register.csv", None).await.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let refs: Vec<String> = reader.records().map(|r| r.unwrap()[0].to_string()).collect();
+    assert_eq!(refs.len(), total);
+    assert_eq!(refs.iter().collect::<std::collections::BTreeSet<_>>().len(), total, "no entry twice");
+
+    let active = app.get("/api/v1/register?status=active&per_page=1", None).await;
+    let active_total: usize = active.headers()["x-total-count"].to_str().unwrap().parse().unwrap();
+    let text = app.get("/api/v1/register.csv?status=active", None).await.text().await.unwrap();
+    let rows = csv::Reader::from_reader(text.as_bytes()).records().count();
+    assert_eq!(rows, active_total);
+}

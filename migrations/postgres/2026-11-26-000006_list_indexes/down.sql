@@ -1,0 +1,2 @@
+DROP INDEX applications_queue_idx;
+DROP INDEX applications_register_idx;
