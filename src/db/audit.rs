@@ -134,7 +134,9 @@ pub fn verify_all(conn: &mut DbConn) -> QueryResult<Result<u64, BrokenLink>> {
             .limit(BATCH)
             .into_boxed();
         if let Some((stream, seq)) = &last_key {
-            query = query.filter(
+            // `stream >= s` bounds the index range, so each batch starts where the last ended
+            // instead of filtering every event before it.
+            query = query.filter(audit_events::stream.ge(stream.clone())).filter(
                 audit_events::stream
                     .gt(stream.clone())
                     .or(audit_events::stream.eq(stream.clone()).and(audit_events::seq.gt(*seq))),

@@ -233,13 +233,14 @@ impl Db {
     }
 }
 
-/// Brings the query planner's statistics up to date where they are missing or stale, sampling a
-/// bounded number of rows per index so that it costs the same at any size. Without them SQLite
+/// Brings the query planner's statistics up to date where they are missing or stale (SQLite only
+/// re-analyses a table whose size has changed tenfold since; about 2 s at a million cases, and
+/// sampled statistics proved too coarse to plan by). Without them SQLite
 /// would, for example, sort every decided case to show the register's first page instead of
 /// reading the index in order. Run at start and by each scheduler pass.
 pub fn refresh_planner_statistics(conn: &mut DbConn) -> diesel::QueryResult<()> {
     match conn {
-        DbConn::Sqlite(c) => c.batch_execute("PRAGMA analysis_limit = 1000;\nPRAGMA optimize = 0x10002;"),
+        DbConn::Sqlite(c) => c.batch_execute("PRAGMA optimize = 0x10002;"),
         DbConn::Pg(_) => Ok(()),
     }
 }
@@ -247,7 +248,7 @@ pub fn refresh_planner_statistics(conn: &mut DbConn) -> diesel::QueryResult<()> 
 /// Gathers the planner's statistics for every table now (after a bulk load such as seed-demo).
 pub fn analyze(conn: &mut DbConn) -> diesel::QueryResult<()> {
     match conn {
-        DbConn::Sqlite(c) => c.batch_execute("PRAGMA analysis_limit = 1000;\nANALYZE;"),
+        DbConn::Sqlite(c) => c.batch_execute("ANALYZE;"),
         DbConn::Pg(c) => c.batch_execute("ANALYZE"),
     }
 }

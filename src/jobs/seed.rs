@@ -560,6 +560,9 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
             "active" => ["pending", "evidence_submitted", "met", "overdue", "waived"][rng.gen_range(0..5)],
             _ => "pending",
         };
+        let due_on = start + TimeDelta::days(180 + 120 * i as i64);
+        // As the daily scheduler pass would have left it: nothing pending is past its date.
+        let status = if status == "pending" && due_on < today && state != "approved" { "overdue" } else { status };
         let cid = take(&mut ids.condition);
         rows.conditions.push(Condition {
             id: cid,
@@ -569,7 +572,7 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
             metric: s(desc),
             target_value: *target,
             unit: s(unit),
-            due_on: start + TimeDelta::days(180 + 120 * i as i64),
+            due_on,
             status: s(status),
             status_reason: None,
             version: 1,
