@@ -187,6 +187,8 @@ pub struct MailSettings {
     pub backoff_max_seconds: i64,
     pub poll_interval_ms: u64,
     pub batch_size: i64,
+    /// How many messages of a batch are sent at once.
+    pub send_concurrency: usize,
     pub lease_seconds: i64,
 }
 
@@ -413,6 +415,9 @@ impl Settings {
         }
         if self.mail.batch_size < 1 {
             errors.push("mail.batch_size must be at least 1".into());
+        }
+        if self.mail.send_concurrency < 1 {
+            errors.push("mail.send_concurrency must be at least 1".into());
         }
         if self.lists.max_per_page < 1 || self.lists.default_per_page < 1 || self.lists.total_count_cap < 1 {
             errors.push("lists.* must be positive".into());

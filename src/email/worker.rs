@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::transport::Transport;
 use crate::config::MailSettings;
+use crate::db::models::OutboundEmail;
 use crate::db::{self, outbox, Db, DbError};
 
 pub struct Worker {
@@ -66,43 +67,65 @@ impl Worker {
         tracing::info!("email worker stopped");
     }
 
-    /// Claims and sends one batch.
+    /// Claims one batch and sends it, up to `mail.send_concurrency` messages at a time (each
+    /// marked as soon as its own send ends), so that throughput is not one SMTP round trip after
+    /// another.
     pub async fn pass(&self, now: NaiveDateTime) -> Result<PassReport, DbError> {
+        use futures_util::StreamExt;
         let lease_until = now + TimeDelta::seconds(self.settings.lease_seconds.max(10));
         let limit = self.settings.batch_size;
         let rows =
             self.db.write(move |conn| outbox::claim_due(conn, now, lease_until, limit).map_err(DbError::from)).await?;
+        let outcomes: Vec<Result<Sent, DbError>> = futures_util::stream::iter(rows)
+            .map(|row| self.send_one(row))
+            .buffer_unordered(self.settings.send_concurrency.max(1))
+            .collect()
+            .await;
         let mut report = PassReport::default();
-        for row in rows {
-            let outcome = self.transport.send(&self.from, &row).await;
-            let id = row.id;
-            match outcome {
-                Ok(()) => {
-                    self.db.write(move |c| outbox::mark_sent(c, id, db::now()).map_err(DbError::from)).await?;
-                    report.sent += 1;
-                }
-                Err(error) => {
-                    let retry_at = if row.attempts >= self.settings.max_attempts {
-                        report.dead += 1;
-                        tracing::error!(outbox_id = id, attempts = row.attempts, %error, "email is dead after its last attempt");
-                        None
-                    } else {
-                        report.retried += 1;
-                        tracing::warn!(outbox_id = id, attempts = row.attempts, %error, "email failed; will retry");
-                        let delay = backoff(
-                            row.attempts,
-                            self.settings.backoff_base_seconds,
-                            self.settings.backoff_max_seconds,
-                            &mut rand::thread_rng(),
-                        );
-                        Some(db::truncate(db::now() + delay))
-                    };
-                    self.db.write(move |c| outbox::mark_failed(c, id, &error, retry_at).map_err(DbError::from)).await?;
-                }
+        for outcome in outcomes {
+            match outcome? {
+                Sent::Sent => report.sent += 1,
+                Sent::Retry => report.retried += 1,
+                Sent::Dead => report.dead += 1,
             }
         }
         Ok(report)
     }
+
+    async fn send_one(&self, row: OutboundEmail) -> Result<Sent, DbError> {
+        let outcome = self.transport.send(&self.from, &row).await;
+        let id = row.id;
+        match outcome {
+            Ok(()) => {
+                self.db.write(move |c| outbox::mark_sent(c, id, db::now()).map_err(DbError::from)).await?;
+                Ok(Sent::Sent)
+            }
+            Err(error) => {
+                let (result, retry_at) = if row.attempts >= self.settings.max_attempts {
+                    tracing::error!(outbox_id = id, attempts = row.attempts, %error, "email is dead after its last attempt");
+                    (Sent::Dead, None)
+                } else {
+                    tracing::warn!(outbox_id = id, attempts = row.attempts, %error, "email failed; will retry");
+                    let delay = backoff(
+                        row.attempts,
+                        self.settings.backoff_base_seconds,
+                        self.settings.backoff_max_seconds,
+                        &mut rand::thread_rng(),
+                    );
+                    (Sent::Retry, Some(db::truncate(db::now() + delay)))
+                };
+                self.db.write(move |c| outbox::mark_failed(c, id, &error, retry_at).map_err(DbError::from)).await?;
+                Ok(result)
+            }
+        }
+    }
+}
+
+/// What became of one message.
+enum Sent {
+    Sent,
+    Retry,
+    Dead,
 }
 
 #[cfg(test)]

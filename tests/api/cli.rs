@@ -246,3 +246,41 @@ async fn register_csv_streams_every_entry_of_a_large_register_once() {
     let rows = csv::Reader::from_reader(text.as_bytes()).records().count();
     assert_eq!(rows, active_total);
 }
+
+#[tokio::test]
+async fn deliver_outbox_sends_what_is_due_and_marks_it_sent() {
+    let app = crate::helpers::spawn_app_with(&[("mail.worker", "false".into())]).await;
+    let r = app
+        .post(
+            "/api/v1/auth/register",
+            &serde_json::json!({"email": "ana@example.org", "password": "granite-willow-copper-3",
+                                "display_name": "Ana Jones", "role": "community"}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    assert_eq!(app.outbox().await.iter().filter(|m| m.status == "pending").count(), 1);
+
+    let dir = std::env::temp_dir().join(format!("sandbox-mail-{}", uuid::Uuid::new_v4().simple()));
+    let deliver = || {
+        sandbox(&app.db)
+            .env("SANDBOX_MAIL_TRANSPORT", "file")
+            .env("SANDBOX_MAIL_DIR", &dir)
+            .arg("deliver-outbox")
+            .output()
+            .unwrap()
+    };
+    let out = deliver();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("delivered 1 emails"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(files.len(), 1, "one .eml written");
+    assert!(app.outbox().await.iter().all(|m| m.status == "sent"));
+    let again = deliver();
+    assert!(String::from_utf8_lossy(&again.stdout).starts_with("delivered 0 emails"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
