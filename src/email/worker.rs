@@ -76,7 +76,7 @@ impl Worker {
         let limit = self.settings.batch_size;
         let rows =
             self.db.write(move |conn| outbox::claim_due(conn, now, lease_until, limit).map_err(DbError::from)).await?;
-        let outcomes: Vec<Result<Sent, DbError>> = futures_util::stream::iter(rows)
+        let outcomes: Vec<Result<Outcome, DbError>> = futures_util::stream::iter(rows)
             .map(|row| self.send_one(row))
             .buffer_unordered(self.settings.send_concurrency.max(1))
             .collect()
@@ -84,26 +84,26 @@ impl Worker {
         let mut report = PassReport::default();
         for outcome in outcomes {
             match outcome? {
-                Sent::Sent => report.sent += 1,
-                Sent::Retry => report.retried += 1,
-                Sent::Dead => report.dead += 1,
+                Outcome::Sent => report.sent += 1,
+                Outcome::Retry => report.retried += 1,
+                Outcome::Dead => report.dead += 1,
             }
         }
         Ok(report)
     }
 
-    async fn send_one(&self, row: OutboundEmail) -> Result<Sent, DbError> {
+    async fn send_one(&self, row: OutboundEmail) -> Result<Outcome, DbError> {
         let outcome = self.transport.send(&self.from, &row).await;
         let id = row.id;
         match outcome {
             Ok(()) => {
                 self.db.write(move |c| outbox::mark_sent(c, id, db::now()).map_err(DbError::from)).await?;
-                Ok(Sent::Sent)
+                Ok(Outcome::Sent)
             }
             Err(error) => {
                 let (result, retry_at) = if row.attempts >= self.settings.max_attempts {
                     tracing::error!(outbox_id = id, attempts = row.attempts, %error, "email is dead after its last attempt");
-                    (Sent::Dead, None)
+                    (Outcome::Dead, None)
                 } else {
                     tracing::warn!(outbox_id = id, attempts = row.attempts, %error, "email failed; will retry");
                     let delay = backoff(
@@ -112,7 +112,7 @@ impl Worker {
                         self.settings.backoff_max_seconds,
                         &mut rand::thread_rng(),
                     );
-                    (Sent::Retry, Some(db::truncate(db::now() + delay)))
+                    (Outcome::Retry, Some(db::truncate(db::now() + delay)))
                 };
                 self.db.write(move |c| outbox::mark_failed(c, id, &error, retry_at).map_err(DbError::from)).await?;
                 Ok(result)
@@ -122,7 +122,7 @@ impl Worker {
 }
 
 /// What became of one message.
-enum Sent {
+enum Outcome {
     Sent,
     Retry,
     Dead,
