@@ -14,7 +14,8 @@
 #    assign        POST /api/v1/applications/{id}/assign by the demo admin, each submitted case once
 #                  (bench/assign.lua). Any non-2xx answer or socket error fails the run (exit 1).
 # 4. Email delivery: the service stops, an SMTP sink (examples/smtp_sink.rs) listens on 127.0.0.1 and
-#    `sandbox deliver-outbox` sends it everything the scheduler pass and the writes queued.
+#    `sandbox deliver-outbox --max BENCH_EMAILS` (5000) sends it what the scheduler pass and the
+#    writes queued.
 #
 # The service runs with the email worker off, so that the outbox keeps what the run queues.
 # BENCH_BIN / BENCH_SINK: use these binaries instead of building target/release/sandbox and
@@ -31,6 +32,8 @@ DURATION="${BENCH_DURATION:-10s}"
 CONNECTIONS="${BENCH_CONNECTIONS:-16}"
 # Upper bound for the submit and assign runs, which end by themselves once every id is used.
 WRITE_LIMIT="${BENCH_WRITE_LIMIT:-600s}"
+# How many emails of the outbox (filled by the writes and the scheduler pass) delivery sends.
+EMAILS="${BENCH_EMAILS:-5000}"
 for tool in wrk jq bc curl; do
   command -v "$tool" >/dev/null || { echo "install $tool (apt-get install $tool)"; exit 2; }
 done
@@ -164,7 +167,8 @@ own_ids() {
     [ "$(echo "$json" | jq --argjson from "$FIRST_ID" 'length == 100 and all(.[]; .id >= $from)')" = true ] || break
     page=$((page + 1))
   done
-  sort -n -o "$file" "$file"
+  # A page boundary can shift if a row arrives while paging: never list an id twice.
+  sort -n -u -o "$file" "$file"
 }
 
 # Runs SCRIPT (once_per_id.lua) over the ids in FILE, each exactly once, and prints its row.
@@ -193,6 +197,9 @@ printf '|---|---|---|---|---|---|\n'
 row "create draft (innovator)" "$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 30s --latency \
   -H "authorization: Bearer $INNOVATOR" -s bench/create_draft.lua "$BASE/api/v1/applications" \
   -- "$WORK/draft.json" "$WORK/create.errors" 2>&1)" writes "$WORK/create.errors"
+# wrk stops at the deadline but the service finishes the requests it had accepted; let them land
+# before listing, so that the list is complete and does not shift while it is paged.
+sleep 3
 own_ids draft "$WORK/drafts.txt"
 once_each "submit (innovator)" bench/submit.lua "$WORK/drafts.txt" \
   -H "authorization: Bearer $INNOVATOR" -H "if-match: $DRAFT_ETAG"
@@ -229,7 +236,7 @@ else
   grep -q '^listening' "$WORK/sink.out" || { echo "the SMTP sink did not start:"; cat "$WORK/sink.out"; exit 1; }
   echo "delivering the outbox ($outbox emails pending) to the SMTP sink on 127.0.0.1:$SMTP_PORT…" >&2
   deliver_rc=0
-  delivered=$(SANDBOX_MAIL_TRANSPORT=smtp SANDBOX_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" $BIN deliver-outbox 2>&1) ||
+  delivered=$(SANDBOX_MAIL_TRANSPORT=smtp SANDBOX_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" $BIN deliver-outbox --max "$EMAILS" 2>&1) ||
     deliver_rc=$?
   kill -TERM "$SINK_PID"
   wait "$SINK_PID" || true

@@ -58,7 +58,11 @@ enum Command {
     RunSchedulerOnce,
     /// Send every email that is due in the outbox through the configured transport, then exit;
     /// for draining the queue from cron or measuring delivery (see docs/BENCHMARKS.md).
-    DeliverOutbox,
+    DeliverOutbox {
+        /// Stop after this many emails (all that are due if not given).
+        #[arg(long)]
+        max: Option<usize>,
+    },
     /// Fill the database with realistic, deterministic demo data (zones, organisations, users of
     /// every role, cases in every state) and print the demo logins.
     SeedDemo {
@@ -87,7 +91,7 @@ fn main() -> ExitCode {
         Command::CreateAdmin { email, name } => create_admin(&settings, &email, &name),
         Command::VerifyAudit => verify_audit(&settings),
         Command::RunSchedulerOnce => run_scheduler_once(settings),
-        Command::DeliverOutbox => deliver_outbox(settings),
+        Command::DeliverOutbox { max } => deliver_outbox(settings, max),
         Command::SeedDemo { cases, seed } => seed_demo(&settings, cases, seed),
     };
     match result {
@@ -195,7 +199,7 @@ fn run_scheduler_once(settings: Settings) -> Result<ExitCode, String> {
     })
 }
 
-fn deliver_outbox(settings: Settings) -> Result<ExitCode, String> {
+fn deliver_outbox(settings: Settings, max: Option<usize>) -> Result<ExitCode, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let db = sandbox::startup::open_database(&settings).await.map_err(|e| format!("{e:#}"))?;
@@ -208,7 +212,7 @@ fn deliver_outbox(settings: Settings) -> Result<ExitCode, String> {
             sent += report.sent;
             retried += report.retried;
             dead += report.dead;
-            if report.sent + report.retried + report.dead == 0 {
+            if report.sent + report.retried + report.dead == 0 || max.is_some_and(|m| sent + retried + dead >= m) {
                 break;
             }
         }
