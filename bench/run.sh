@@ -20,6 +20,7 @@
 # The service runs with the email worker off, so that the outbox keeps what the run queues.
 # BENCH_BIN / BENCH_SINK: use these binaries instead of building target/release/sandbox and
 # target/release/examples/smtp_sink. BENCH_PORT (18181) and BENCH_SMTP_PORT (BENCH_PORT + 1).
+# BENCH_KEEP=1 keeps the working folder (service and sink logs, ids, error answers).
 # PostgreSQL: set BENCH_PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres); a database
 # named sandbox_bench_<cases> is dropped and created. Only 127.0.0.1 is ever contacted.
 set -euo pipefail
@@ -38,21 +39,19 @@ for tool in wrk jq bc curl; do
   command -v "$tool" >/dev/null || { echo "install $tool (apt-get install $tool)"; exit 2; }
 done
 
-if [ -n "${BENCH_BIN:-}" ]; then
-  BIN="$BENCH_BIN"
-else
-  cargo build --release --quiet
-  BIN=target/release/sandbox
-fi
-if [ -n "${BENCH_SINK:-}" ]; then
-  SINK="$BENCH_SINK"
-else
-  cargo build --release --quiet --example smtp_sink
-  SINK=target/release/examples/smtp_sink
-fi
+# One cargo invocation for both: built separately, the example's dev-dependencies change the
+# features of shared crates and each build would undo the other's.
+[ -n "${BENCH_BIN:-}" ] && [ -n "${BENCH_SINK:-}" ] || cargo build --release --quiet --bin sandbox --example smtp_sink
+BIN="${BENCH_BIN:-target/release/sandbox}"
+SINK="${BENCH_SINK:-target/release/examples/smtp_sink}"
 WORK="$(mktemp -d)"
 SERVER="" SINK_PID=""
-trap '[ -z "$SERVER" ] || kill "$SERVER" 2>/dev/null; [ -z "$SINK_PID" ] || kill "$SINK_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
+cleanup() {
+  [ -z "$SERVER" ] || kill "$SERVER" 2>/dev/null || true
+  [ -z "$SINK_PID" ] || kill "$SINK_PID" 2>/dev/null || true
+  if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $WORK (logs, ids, errors)" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
 FAILURES=()
 
 if [ "$BACKEND" = postgres ]; then
@@ -238,8 +237,11 @@ else
   deliver_rc=0
   delivered=$(SANDBOX_MAIL_TRANSPORT=smtp SANDBOX_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" $BIN deliver-outbox --max "$EMAILS" 2>&1) ||
     deliver_rc=$?
-  kill -TERM "$SINK_PID"
-  wait "$SINK_PID" || true
+  if kill -TERM "$SINK_PID" 2>/dev/null; then
+    wait "$SINK_PID" || true
+  else
+    FAILURES+=("the SMTP sink had exited before the delivery ended: $(tail -n 3 "$WORK/sink.out" | tr '\n' ' ')")
+  fi
   SINK_PID=""
   received=$(sed -n 's/^received \([0-9]*\) messages$/\1/p' "$WORK/sink.out")
   sent=$(echo "$delivered" | sed -n 's/^delivered \([0-9]*\) emails in \([0-9.]*\) s.*/\1/p')
@@ -264,5 +266,9 @@ printf '\nServer peak resident memory: %s MiB after the reads, %s MiB after the 
 if [ "${#FAILURES[@]}" -gt 0 ]; then
   printf '\nFAILED:\n' >&2
   printf '  - %s\n' "${FAILURES[@]}" >&2
+  if [ -s "$WORK/serve.log" ]; then
+    printf '\nThe service logged (last 20 lines):\n' >&2
+    tail -n 20 "$WORK/serve.log" >&2
+  fi
   exit 1
 fi

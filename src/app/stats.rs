@@ -354,11 +354,12 @@ pub async fn stats(ctx: &AppContext) -> AppResult<Stats> {
     }
 }
 
-/// Computes the statistics (unless `reuse` and another caller has just done so) and keeps them.
+/// Computes the statistics and keeps them, unless `reuse` and a fresh copy exists by the time it
+/// is this caller's turn (readers who queued behind the first computation take its result).
 async fn refresh(ctx: &AppContext, reuse: bool) -> AppResult<Stats> {
-    let asked_at = ctx.now();
     let _one_at_a_time = ctx.stats_cache.computing.lock().await;
-    if let Some(s) = ctx.stats_cache.latest().filter(|s| reuse && s.computed_at >= asked_at.and_utc()) {
+    let ttl = chrono::TimeDelta::seconds(ctx.settings.stats.cache_seconds);
+    if let Some(s) = ctx.stats_cache.latest().filter(|s| reuse && ctx.now().and_utc() - s.computed_at < ttl) {
         return Ok(s);
     }
     let now = ctx.now();

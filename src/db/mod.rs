@@ -123,8 +123,9 @@ impl ManageConnection for Manager {
 pub struct Db {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
-    /// SQLite allows one writer at a time; writers beyond a handful only queue on the lock, so
-    /// write transactions take a permit first.
+    /// SQLite allows one writer at a time, so a process's write transactions take turns here, in
+    /// the order they arrive. Left to SQLite's busy handler, waiting writers sleep and retry and the
+    /// unlucky one waits seconds (a p99 of 2.8 s for four at once; see docs/BENCHMARKS.md).
     write_gate: Option<Arc<tokio::sync::Semaphore>>,
 }
 
@@ -162,7 +163,7 @@ impl Db {
             .build(manager)
             .map_err(|e| format!("cannot open a connection pool to {redacted}: {e}"))?;
         let write_gate = match backend {
-            Backend::Sqlite => Some(Arc::new(tokio::sync::Semaphore::new(4))),
+            Backend::Sqlite => Some(Arc::new(tokio::sync::Semaphore::new(1))),
             Backend::Postgres => None,
         };
         Ok(Db { pool, backend, write_gate })

@@ -1,4 +1,0 @@
-DROP INDEX applications_queue_idx;
-DROP INDEX applications_intervention_register_idx;
-DROP INDEX applications_zone_register_idx;
-DROP INDEX applications_register_idx;

@@ -1,0 +1,9 @@
+DROP INDEX recommendations_application_idx;
+DROP INDEX recommendations_evaluation_idx;
+DROP INDEX attestations_evidence_idx;
+DROP INDEX attestations_application_idx;
+DROP INDEX evidence_application_idx;
+DROP INDEX applications_queue_idx;
+DROP INDEX applications_intervention_register_idx;
+DROP INDEX applications_zone_register_idx;
+DROP INDEX applications_register_idx;
