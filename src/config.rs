@@ -197,6 +197,8 @@ pub struct ListSettings {
     pub default_per_page: i64,
     pub max_per_page: i64,
     pub total_count_cap: i64,
+    /// How long a list whose count passed the cap is taken to stay past it (0: count every time).
+    pub capped_count_seconds: i64,
 }
 
 /// Which database a URL names.

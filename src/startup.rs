@@ -59,6 +59,7 @@ impl Application {
             settings: Arc::new(settings.clone()),
             clock,
             stats_cache: Default::default(),
+            capped_counts: Default::default(),
         };
         if settings.stats.cache_seconds > 0 {
             crate::app::stats::refresh_in_background(&context);

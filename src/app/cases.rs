@@ -310,10 +310,13 @@ pub async fn list(
         filter.exclude_drafts = true;
     }
     let cap = ctx.settings.lists.total_count_cap;
+    let keep = ctx.settings.lists.capped_count_seconds;
+    let (counts, now) = (ctx.capped_counts.clone(), ctx.now());
     ctx.db
         .run(move |c| {
             let rows = repo::list_applications(c, &filter, page.offset(), page.per_page)?;
-            let counted = repo::count_applications(c, &filter, cap)?;
+            let key = format!("applications {filter:?}");
+            let counted = counts.count(key, now, keep, cap, || repo::count_applications(c, &filter, cap))?;
             let org_ids: Vec<i64> = rows.iter().filter_map(|a| a.organisation_id).collect();
             let names = users::organisation_names(c, &org_ids)?;
             let items = rows

@@ -64,6 +64,8 @@ pub struct AppContext {
     pub clock: Arc<dyn Clock>,
     /// The statistics last computed, reused for `stats.cache_seconds`.
     pub stats_cache: Arc<stats::StatsCache>,
+    /// Lists that passed the count cap lately.
+    pub capped_counts: Arc<CappedCounts>,
 }
 
 impl AppContext {
@@ -77,6 +79,7 @@ impl AppContext {
             settings: Arc::new(settings),
             clock: Arc::new(SystemClock),
             stats_cache: Default::default(),
+            capped_counts: Default::default(),
         })
     }
 
@@ -95,6 +98,48 @@ pub struct PageRequest {
 impl PageRequest {
     pub fn offset(&self) -> i64 {
         (self.page - 1) * self.per_page
+    }
+}
+
+/// Lists whose count reached the cap lately. A count is exact up to the cap and only says
+/// "more than that" beyond it, so once a filter has passed the cap it is taken to stay past it for
+/// `lists.capped_count_seconds` instead of counting `cap + 1` index entries again on every page:
+/// a big list then costs no more than a small one. Counts under the cap are always made afresh.
+#[derive(Default)]
+pub struct CappedCounts {
+    until: std::sync::Mutex<std::collections::HashMap<String, NaiveDateTime>>,
+}
+
+/// The most filters remembered at once (the memory is dropped whole when it fills).
+const CAPPED_COUNTS_KEPT: usize = 10_000;
+
+impl CappedCounts {
+    /// The count of `key` (up to `cap + 1`), from memory if it passed the cap lately.
+    pub fn count(
+        &self,
+        key: String,
+        now: NaiveDateTime,
+        keep_seconds: i64,
+        cap: i64,
+        count: impl FnOnce() -> diesel::QueryResult<i64>,
+    ) -> diesel::QueryResult<i64> {
+        if keep_seconds > 0 {
+            if let Ok(until) = self.until.lock() {
+                if until.get(&key).is_some_and(|u| now < *u) {
+                    return Ok(cap + 1);
+                }
+            }
+        }
+        let counted = count()?;
+        if keep_seconds > 0 && counted > cap {
+            if let Ok(mut until) = self.until.lock() {
+                if until.len() >= CAPPED_COUNTS_KEPT {
+                    until.clear();
+                }
+                until.insert(key, now + chrono::TimeDelta::seconds(keep_seconds));
+            }
+        }
+        Ok(counted)
     }
 }
 
@@ -122,4 +167,38 @@ pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| crate::error::AppError::internal(format!("blocking task failed: {e}")))
+}
+
+#[cfg(test)]
+mod capped_count_tests {
+    use super::CappedCounts;
+    use std::cell::Cell;
+
+    #[test]
+    fn a_count_past_the_cap_is_remembered_for_a_while_and_one_under_it_never() {
+        let counts = CappedCounts::default();
+        let t0 = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap().and_hms_opt(12, 0, 0).unwrap();
+        let at = |s: i64| t0 + chrono::TimeDelta::seconds(s);
+        let made = Cell::new(0);
+        let count = |n: i64| {
+            let made = &made;
+            move || {
+                made.set(made.get() + 1);
+                Ok(n)
+            }
+        };
+        // Under the cap: counted every time.
+        assert_eq!(counts.count("a".into(), at(0), 10, 5, count(3)).unwrap(), 3);
+        assert_eq!(counts.count("a".into(), at(1), 10, 5, count(4)).unwrap(), 4);
+        assert_eq!(made.get(), 2);
+        // Past it: remembered until the time is up, then counted again.
+        assert_eq!(counts.count("b".into(), at(0), 10, 5, count(6)).unwrap(), 6);
+        assert_eq!(counts.count("b".into(), at(9), 10, 5, count(2)).unwrap(), 6);
+        assert_eq!(made.get(), 3, "not counted while remembered");
+        assert_eq!(counts.count("b".into(), at(10), 10, 5, count(2)).unwrap(), 2);
+        assert_eq!(made.get(), 4);
+        // 0 seconds: always counted.
+        assert_eq!(counts.count("c".into(), at(0), 0, 5, count(6)).unwrap(), 6);
+        assert_eq!(counts.count("c".into(), at(0), 0, 5, count(1)).unwrap(), 1);
+    }
 }

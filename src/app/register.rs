@@ -52,10 +52,13 @@ fn entries(c: &mut DbConn, apps: Vec<Application>) -> diesel::QueryResult<Vec<En
 
 pub async fn list(ctx: &AppContext, filter: RegisterFilter, page: PageRequest) -> AppResult<Page<Entry>> {
     let cap = ctx.settings.lists.total_count_cap;
+    let keep = ctx.settings.lists.capped_count_seconds;
+    let (counts, now) = (ctx.capped_counts.clone(), ctx.now());
     ctx.db
         .run(move |c| {
             let apps = repo::list(c, &filter, page.offset(), page.per_page)?;
-            let counted = repo::count(c, &filter, cap)?;
+            let key = format!("register {filter:?}");
+            let counted = counts.count(key, now, keep, cap, || repo::count(c, &filter, cap))?;
             Ok::<_, AppError>(Page::new(entries(c, apps)?, page, counted, cap))
         })
         .await
