@@ -350,16 +350,17 @@ pub async fn stats(ctx: &AppContext) -> AppResult<Stats> {
             refresh_in_background(ctx);
             Ok(s)
         }
-        _ => refresh(ctx, ttl > chrono::TimeDelta::zero()).await,
+        _ => refresh(ctx).await,
     }
 }
 
-/// Computes the statistics and keeps them, unless `reuse` and a fresh copy exists by the time it
-/// is this caller's turn (readers who queued behind the first computation take its result).
-async fn refresh(ctx: &AppContext, reuse: bool) -> AppResult<Stats> {
+/// Computes the statistics and keeps them, unless a fresh copy exists by the time it is this
+/// caller's turn (readers who queued behind the first computation take its result; with a cache
+/// period of 0 no copy is ever fresh).
+async fn refresh(ctx: &AppContext) -> AppResult<Stats> {
     let _one_at_a_time = ctx.stats_cache.computing.lock().await;
     let ttl = chrono::TimeDelta::seconds(ctx.settings.stats.cache_seconds);
-    if let Some(s) = ctx.stats_cache.latest().filter(|s| reuse && ctx.now().and_utc() - s.computed_at < ttl) {
+    if let Some(s) = ctx.stats_cache.latest().filter(|s| ctx.now().and_utc() - s.computed_at < ttl) {
         return Ok(s);
     }
     let now = ctx.now();
@@ -378,7 +379,7 @@ pub fn refresh_in_background(ctx: &AppContext) {
     }
     let ctx = ctx.clone();
     tokio::spawn(async move {
-        if let Err(e) = refresh(&ctx, true).await {
+        if let Err(e) = refresh(&ctx).await {
             tracing::warn!(error = %e, "statistics: background computation failed; the next reader retries");
         }
     });

@@ -259,10 +259,7 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<usize, String> {
         DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
         DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
     };
-    // SQLite plans from the statistics ANALYZE gathers (PostgreSQL's autovacuum keeps its own).
-    if let DbConn::Sqlite(_) = conn {
-        refresh_planner_statistics(conn).map_err(|e| e.to_string())?;
-    }
+    refresh_planner_statistics(conn).map_err(|e| e.to_string())?;
     applied.map_err(|e| format!("migration failed: {e}"))
 }
 
