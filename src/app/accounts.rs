@@ -27,7 +27,7 @@ pub struct Account {
 
 impl Account {
     pub fn role(&self) -> Role {
-        self.user.role.parse().unwrap_or(Role::Community)
+        self.user.role
     }
 }
 
@@ -122,7 +122,7 @@ pub async fn register(ctx: &AppContext, reg: Registration) -> AppResult<Account>
                         conn,
                         &NewOrganisation {
                             name: &o.name,
-                            kind: o.kind.as_str(),
+                            kind: o.kind,
                             registration_number: o.registration_number.as_deref(),
                             created_at: now,
                         },
@@ -137,7 +137,7 @@ pub async fn register(ctx: &AppContext, reg: Registration) -> AppResult<Account>
                     email: &email,
                     password_hash: Some(&hash),
                     display_name: &display_name,
-                    role: role.as_str(),
+                    role,
                     organisation_id,
                     email_verified_at: None,
                     token_version: 0,
@@ -525,11 +525,9 @@ pub async fn authenticate(ctx: &AppContext, bearer: &str) -> AppResult<Actor> {
     })?;
     let user = ctx.db.run(move |conn| repo::find_user(conn, claims.user_id).map_err(AppError::from)).await?;
     match user {
-        Some(u) if u.disabled_at.is_none() && u.token_version == claims.token_version => Ok(Actor {
-            user_id: u.id,
-            role: u.role.parse().unwrap_or(Role::Community),
-            email_verified: u.email_verified_at.is_some(),
-        }),
+        Some(u) if u.disabled_at.is_none() && u.token_version == claims.token_version => {
+            Ok(Actor { user_id: u.id, role: u.role, email_verified: u.email_verified_at.is_some() })
+        }
         _ => Err(AppError::Unauthenticated("the access token is no longer valid; log in again".into())),
     }
 }

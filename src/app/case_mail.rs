@@ -59,9 +59,11 @@ pub fn notify(
                     recipients.extend(users::find_user(c, i)?.map(|u| (u, false)));
                 }
             }
-            To::AllInspectors => {
-                recipients.extend(users::active_users_with_role(c, "inspector")?.into_iter().map(|u| (u, false)))
-            }
+            To::AllInspectors => recipients.extend(
+                users::active_users_with_role(c, crate::domain::account::Role::Inspector)?
+                    .into_iter()
+                    .map(|u| (u, false)),
+            ),
             To::User(id) => recipients.extend(users::find_user(c, *id)?.map(|u| (u, false))),
             To::Followers => {
                 for id in crate::db::community::follower_ids(c, app.id, app.zone_id)? {

@@ -1,116 +1,21 @@
 //! Applications: create and edit drafts, read, list the queue, read the history. The lifecycle
-//! transitions are in `lifecycle.rs`; both share the helpers here.
+//! transitions are in `lifecycle/`; every change goes through `tx.rs`.
 
-use chrono::NaiveDateTime;
 use serde_json::json;
 
+use super::input::Parsed;
+pub use super::tx::case_stream;
+use super::tx::{self, facts_of, Expected};
 use super::{AppContext, Page, PageRequest};
 use crate::db::cases::{self as repo, CaseFilter, NewApplication};
 use crate::db::models::*;
 use crate::db::{audit, catalogue, users, DbConn};
 use crate::domain::account::Role;
 use crate::domain::application::ApplicationForm;
-use crate::domain::case::{allowed_actions, transition, CaseAction, Facts, Status};
-use crate::domain::policy::{authorize, authorize_case, Action, Actor, CaseFacts, CaseRequest};
+use crate::domain::case::{allowed_actions, CaseAction, Facts, Status};
+use crate::domain::policy::{authorize, authorize_case, Action, Actor, CaseRequest};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
-
-pub fn case_stream(id: i64) -> String {
-    format!("application:{id}")
-}
-
-pub fn status_of(app: &Application) -> Status {
-    app.status.parse().unwrap_or(Status::Draft)
-}
-
-pub fn facts_of(app: &Application) -> CaseFacts {
-    CaseFacts { author_id: app.author_id, assigned_inspector_id: app.assigned_inspector_id, status: status_of(app) }
-}
-
-/// Loads a case, refusing (404 for those who may not know it exists) before anything else.
-pub fn load_for(c: &mut DbConn, actor: &Actor, id: i64, request: CaseRequest) -> AppResult<Application> {
-    let app = repo::find_application(c, id)?.ok_or_else(not_found)?;
-    let what = match request {
-        CaseRequest::Act(a) => a.as_str().replace('_', " ") + " this application",
-        CaseRequest::Read => "read this application".into(),
-        CaseRequest::ReadHistory => "read this application's history".into(),
-        CaseRequest::ReportMilestone => "report on this trial's milestones".into(),
-        CaseRequest::ReviewMilestone => "review this trial's milestones".into(),
-        CaseRequest::Monitor => "monitor this trial".into(),
-        CaseRequest::SubmitEvidence => "submit evidence for this trial".into(),
-        CaseRequest::Observe => "post on this trial".into(),
-        CaseRequest::Reply => "reply on this trial".into(),
-        CaseRequest::Moderate => "moderate observations".into(),
-        CaseRequest::ReadPublicTrial => "read this trial".into(),
-    };
-    authorize_case(Some(actor), request, &facts_of(&app)).map_err(|r| match AppError::refused(r, &what) {
-        AppError::NotFound(_) => not_found(),
-        other => other,
-    })?;
-    Ok(app)
-}
-
-pub fn not_found() -> AppError {
-    AppError::NotFound("no such application".into())
-}
-
-pub fn expect_version(app: &Application, expected: i64) -> AppResult<()> {
-    if app.version == expected {
-        Ok(())
-    } else {
-        Err(AppError::PreconditionFailed { current_version: app.version })
-    }
-}
-
-/// The next status, or a 409 naming the current state and what is allowed now.
-pub fn next_status(app: &Application, action: CaseAction, facts: Facts) -> AppResult<Status> {
-    transition(status_of(app), action, facts).map_err(|e| AppError::Conflict {
-        detail: e.to_string(),
-        errors: Vec::new(),
-        extra: Some(json!({
-            "current_status": e.current,
-            "allowed_actions": e.allowed,
-        })),
-    })
-}
-
-/// Saves the case at the version it was read, or answers 412.
-pub fn save(c: &mut DbConn, app: &mut Application, now: NaiveDateTime) -> AppResult<()> {
-    let read_at = app.version;
-    if !repo::save_application(c, app, read_at, now)? {
-        let current = repo::find_application(c, app.id)?.map(|a| a.version).unwrap_or(read_at);
-        return Err(AppError::PreconditionFailed { current_version: current });
-    }
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-pub fn record(
-    c: &mut DbConn,
-    app: &Application,
-    actor: Option<i64>,
-    action: &str,
-    from: Status,
-    to: Status,
-    details: serde_json::Value,
-    public: bool,
-    now: NaiveDateTime,
-) -> AppResult<()> {
-    audit::append(
-        c,
-        audit::Entry {
-            stream: case_stream(app.id),
-            actor_user_id: actor,
-            action,
-            from_status: Some(from.as_str()),
-            to_status: Some(to.as_str()),
-            details,
-            public,
-            at: now,
-        },
-    )?;
-    Ok(())
-}
 
 /// Everything about a case that its full record shows.
 #[derive(Debug, Clone)]
@@ -167,7 +72,7 @@ pub fn view(c: &mut DbConn, actor: &Actor, app: Application) -> AppResult<CaseVi
 fn apply_form(c: &mut DbConn, app: &mut Application, form: &ApplicationForm) -> AppResult<Vec<(i64, String, String)>> {
     app.title = form.title.clone();
     app.summary = form.summary.clone();
-    app.intervention = form.intervention.map(|i| i.as_str().to_string());
+    app.intervention = form.intervention;
     app.zone_id = form.zone_id;
     app.site_address = form.site_address.clone();
     app.site_postcode = form.site_postcode.as_ref().map(|p| p.full.clone());
@@ -202,82 +107,63 @@ fn apply_form(c: &mut DbConn, app: &mut Application, form: &ApplicationForm) -> 
     Ok(rows)
 }
 
-pub async fn create(ctx: &AppContext, actor: &Actor, form: ApplicationForm) -> AppResult<CaseView> {
+pub async fn create(ctx: &AppContext, actor: &Actor, form: Parsed<ApplicationForm>) -> AppResult<CaseView> {
     authorize(Some(actor), Action::CreateApplication).map_err(|r| AppError::refused(r, "create an application"))?;
-    let now = ctx.now();
-    let actor = *actor;
-    ctx.db
-        .write(move |c| {
-            let author =
-                users::find_user(c, actor.user_id)?.ok_or_else(|| AppError::Unauthenticated("log in again".into()))?;
-            let organisation = match author.organisation_id {
-                Some(o) => users::find_organisation(c, o)?,
-                None => None,
-            };
-            let mut app = repo::insert_application(
-                c,
-                &NewApplication {
-                    author_id: actor.user_id,
-                    organisation_id: author.organisation_id,
-                    applicant_kind: organisation.map(|o| o.kind),
-                    status: Status::Draft.as_str().into(),
-                    title: form.title.clone(),
-                    paused_seconds: 0,
-                    version: 0,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
-            let rows = apply_form(c, &mut app, &form)?;
-            save(c, &mut app, now)?;
-            repo::replace_requested(c, app.id, &rows)?;
-            record(
-                c,
-                &app,
-                Some(actor.user_id),
-                "application.created",
-                Status::Draft,
-                Status::Draft,
-                json!({}),
-                true,
-                now,
-            )?;
-            view(c, &actor, app)
-        })
-        .await
+    let form = form?;
+    tx::write(ctx, actor, move |tx| {
+        let author = users::find_user(tx.c, tx.actor.user_id)?
+            .ok_or_else(|| AppError::Unauthenticated("log in again".into()))?;
+        let organisation = match author.organisation_id {
+            Some(o) => users::find_organisation(tx.c, o)?,
+            None => None,
+        };
+        let mut app = repo::insert_application(
+            tx.c,
+            &NewApplication {
+                author_id: author.id,
+                organisation_id: author.organisation_id,
+                applicant_kind: organisation.map(|o| o.kind),
+                status: Status::Draft,
+                title: form.title.clone(),
+                paused_seconds: 0,
+                version: 0,
+                created_at: tx.now,
+                updated_at: tx.now,
+            },
+        )?;
+        let rows = apply_form(tx.c, &mut app, &form)?;
+        tx.save(&mut app)?;
+        repo::replace_requested(tx.c, app.id, &rows)?;
+        tx.record(&app, "application.created", Some("draft"), Some("draft"), json!({}), true)?;
+        view(tx.c, &tx.actor, app)
+    })
+    .await
 }
 
 pub async fn update_draft(
     ctx: &AppContext,
     actor: &Actor,
     id: i64,
-    expected_version: i64,
-    form: ApplicationForm,
+    expected: Expected,
+    form: Parsed<ApplicationForm>,
 ) -> AppResult<CaseView> {
-    let now = ctx.now();
-    let actor = *actor;
-    ctx.db
-        .write(move |c| {
-            let mut app = load_for(c, &actor, id, CaseRequest::Act(CaseAction::Edit))?;
-            next_status(&app, CaseAction::Edit, Facts::default())?;
-            expect_version(&app, expected_version)?;
-            let rows = apply_form(c, &mut app, &form)?;
-            save(c, &mut app, now)?;
-            repo::replace_requested(c, app.id, &rows)?;
-            record(
-                c,
-                &app,
-                Some(actor.user_id),
-                "application.edited",
-                Status::Draft,
-                Status::Draft,
-                json!({}),
-                true,
-                now,
-            )?;
-            view(c, &actor, app)
-        })
-        .await
+    tx::write(ctx, actor, move |tx| {
+        let (mut app, _, _) = tx.open(id, CaseAction::Edit, Facts::default(), expected)?;
+        let form = form?;
+        let rows = apply_form(tx.c, &mut app, &form)?;
+        tx.save(&mut app)?;
+        repo::replace_requested(tx.c, app.id, &rows)?;
+        tx.record(&app, "application.edited", Some("draft"), Some("draft"), json!({}), true)?;
+        view(tx.c, &tx.actor, app)
+    })
+    .await
+}
+
+/// Loads a case for a read, refusing those who may not know it exists (404) or may not read it.
+pub fn load_for(c: &mut DbConn, actor: &Actor, id: i64, request: CaseRequest) -> AppResult<Application> {
+    let app = repo::find_application(c, id)?.ok_or_else(|| AppError::NotFound(tx::NO_SUCH_APPLICATION.into()))?;
+    tx::authorize(actor, request, &app, tx::NO_SUCH_APPLICATION)?;
+    Ok(app)
 }
 
 pub async fn get(ctx: &AppContext, actor: &Actor, id: i64) -> AppResult<CaseView> {
@@ -354,35 +240,4 @@ pub async fn history(ctx: &AppContext, actor: &Actor, id: i64) -> AppResult<Vec<
                 .collect())
         })
         .await
-}
-
-/// The checks a change makes before its body is read, in the order a client should hear about
-/// them: may not know of it (404) or may not do it (403), not in this state (409), no `If-Match`
-/// (428) or stale (412). The transaction that follows checks them all again.
-pub async fn precheck(
-    ctx: &AppContext,
-    actor: &Actor,
-    id: i64,
-    request: CaseRequest,
-    version: Option<i64>,
-) -> AppResult<i64> {
-    let actor = *actor;
-    ctx.db
-        .run(move |c| {
-            let app = load_for(c, &actor, id, request)?;
-            if let CaseRequest::Act(action) = request {
-                let resume = app.resume_status.as_deref().and_then(|s| s.parse().ok());
-                next_status(&app, action, Facts { all_criteria_met: true, resume })?;
-            }
-            let version = version.ok_or(AppError::PreconditionRequired)?;
-            expect_version(&app, version)?;
-            Ok(version)
-        })
-        .await
-}
-
-/// Checks only who may make `request` on a case (404/403), before its body is read.
-pub async fn precheck_request(ctx: &AppContext, actor: &Actor, id: i64, request: CaseRequest) -> AppResult<()> {
-    let actor = *actor;
-    ctx.db.run(move |c| load_for(c, &actor, id, request).map(|_| ())).await
 }

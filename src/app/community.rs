@@ -4,25 +4,27 @@
 use chrono::TimeDelta;
 use serde_json::json;
 
-use super::case_mail::{notify, To, PREFERENCES};
-use super::cases::{case_stream, load_for, status_of};
+use super::case_mail::{To, PREFERENCES};
+use super::cases::load_for;
+use super::conditions::NO_SUCH_CONDITION;
+pub use super::input::community::Target;
+use super::input::community::{AttestationInput, Moderation, ObservationInput};
+use super::input::Parsed;
+use super::tx::{self, Expected, Tx};
 use super::AppContext;
 use crate::db::community::{self as repo, NewObservation};
 use crate::db::models::{Attestation, Observation, ObservationReply, Subscription};
-use crate::db::{audit, catalogue, monitoring, DbConn};
+use crate::db::{catalogue, monitoring, DbConn};
 use crate::domain::account::Role;
+use crate::domain::community::{AttestationStance, Visibility};
 use crate::domain::policy::{Actor, CaseRequest};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 
-/// What a user follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    Trial(i64),
-    Zone(i64),
-}
+pub const NO_SUCH_OBSERVATION: &str = "no such observation";
 
-pub async fn follow(ctx: &AppContext, actor: &Actor, target: Target) -> AppResult<Subscription> {
+pub async fn follow(ctx: &AppContext, actor: &Actor, target: Parsed<Target>) -> AppResult<Subscription> {
+    let target = target?;
     let (actor, now) = (*actor, ctx.now());
     ctx.db
         .write(move |c| {
@@ -78,8 +80,9 @@ pub async fn preferences(ctx: &AppContext, actor: &Actor) -> AppResult<Vec<(Stri
 pub async fn set_preferences(
     ctx: &AppContext,
     actor: &Actor,
-    wanted: Vec<(String, bool)>,
+    wanted: Parsed<Vec<(String, bool)>>,
 ) -> AppResult<Vec<(String, bool)>> {
+    let wanted = wanted?;
     let mut errors = FieldErrors::new();
     for (name, _) in &wanted {
         if name == "security" {
@@ -117,8 +120,6 @@ fn within_quota(c: &mut DbConn, ctx_quota: i64, user: i64, now: chrono::NaiveDat
     Ok(())
 }
 
-pub const OBSERVATION_KINDS: [&str; 3] = ["comment", "concern", "support"];
-
 /// An observation with its replies, as one reader may see it.
 #[derive(Debug, Clone)]
 pub struct ObservationView {
@@ -131,7 +132,7 @@ pub struct ObservationView {
 impl ObservationView {
     /// The text the reader sees: the original for moderators; otherwise the published text.
     pub fn text(&self) -> &str {
-        if self.moderator_view || self.observation.visibility == "published" {
+        if self.moderator_view || self.observation.visibility == Visibility::Published {
             &self.observation.body
         } else {
             self.observation.published_body.as_deref().unwrap_or("")
@@ -143,54 +144,176 @@ pub async fn post_observation(
     ctx: &AppContext,
     actor: &Actor,
     case_id: i64,
-    kind: String,
-    body: String,
+    input: Parsed<ObservationInput>,
 ) -> AppResult<ObservationView> {
-    let (actor, now, mailer) = (*actor, ctx.now(), ctx.mailer.clone());
     let quota = ctx.settings.community.posts_per_hour;
-    ctx.db
-        .write(move |c| {
-            let app = load_for(c, &actor, case_id, CaseRequest::Observe)?;
-            within_quota(c, quota, actor.user_id, now)?;
-            let o = repo::insert_observation(
-                c,
-                &NewObservation {
-                    application_id: app.id,
-                    author_id: actor.user_id,
-                    kind: kind.clone(),
-                    body: body.clone(),
-                    visibility: "published".into(),
-                    version: 1,
-                    created_at: now,
-                },
-            )?;
-            audit::append(
-                c,
-                audit::Entry {
-                    stream: case_stream(app.id),
-                    actor_user_id: Some(actor.user_id),
-                    action: "observation.posted",
-                    from_status: None,
-                    to_status: Some("published"),
-                    details: json!({ "observation_id": o.id, "kind": kind, "body": body }),
-                    public: true,
-                    at: now,
-                },
-            )?;
-            notify(
-                c,
-                &mailer,
+    tx::write(ctx, actor, move |tx| {
+        let app = tx.case(case_id, CaseRequest::Observe)?;
+        let ObservationInput { kind, body } = input?;
+        within_quota(tx.c, quota, tx.actor.user_id, tx.now)?;
+        let o = repo::insert_observation(
+            tx.c,
+            &NewObservation {
+                application_id: app.id,
+                author_id: tx.actor.user_id,
+                kind,
+                body: body.clone(),
+                visibility: Visibility::Published,
+                version: 1,
+                created_at: tx.now,
+            },
+        )?;
+        let details = json!({ "observation_id": o.id, "kind": kind, "body": body });
+        tx.record(&app, "observation.posted", None, Some("published"), details, true)?;
+        let headline = format!("A community member posted a {kind}");
+        tx.mail_keyed(
+            &app,
+            "observation_posted",
+            &o.id.to_string(),
+            &[To::Author, To::AssignedInspector],
+            &headline,
+            &body,
+        )?;
+        Ok(ObservationView { observation: o, replies: Vec::new(), moderator_view: false })
+    })
+    .await
+}
+
+/// Holds the observation's case for `request` and reads the observation again under that hold.
+fn held(tx: &mut Tx<'_>, id: i64, request: CaseRequest) -> AppResult<(Observation, crate::db::models::Application)> {
+    let find = |c: &mut DbConn| -> AppResult<Observation> {
+        repo::find_observation(c, id)?.ok_or_else(|| AppError::NotFound(NO_SUCH_OBSERVATION.into()))
+    };
+    let case_id = find(tx.c)?.application_id;
+    let app = tx.case_as(case_id, request, NO_SUCH_OBSERVATION)?;
+    Ok((find(tx.c)?, app))
+}
+
+pub async fn reply(
+    ctx: &AppContext,
+    actor: &Actor,
+    observation_id: i64,
+    body: Parsed<String>,
+) -> AppResult<ObservationReply> {
+    tx::write(ctx, actor, move |tx| {
+        let (o, app) = held(tx, observation_id, CaseRequest::Reply)?;
+        if o.visibility == Visibility::Hidden {
+            return Err(AppError::NotFound(NO_SUCH_OBSERVATION.into()));
+        }
+        let body = body?;
+        let r = repo::insert_reply(tx.c, o.id, tx.actor.user_id, &body, tx.now)?;
+        let details = json!({ "observation_id": o.id, "reply_id": r.id, "body": body });
+        tx.record(&app, "observation.replied", None, None, details, true)?;
+        tx.mail_keyed(
+            &app,
+            "observation_replied",
+            &r.id.to_string(),
+            &[To::User(o.author_id)],
+            "Your observation has a reply",
+            &body,
+        )?;
+        Ok(r)
+    })
+    .await
+}
+
+/// Hides an observation (with a reason) or publishes a redacted text in its place. The original
+/// stays in the record for inspectors and in the audit trail.
+pub async fn moderate(
+    ctx: &AppContext,
+    actor: &Actor,
+    observation_id: i64,
+    expected: Expected,
+    input: Parsed<Moderation>,
+) -> AppResult<ObservationView> {
+    tx::write(ctx, actor, move |tx| {
+        let (o, app) = held(tx, observation_id, CaseRequest::Moderate)?;
+        expected.check(o.version)?;
+        let Moderation { redacted, reason } = input?;
+        let visibility = if redacted.is_some() { Visibility::Redacted } else { Visibility::Hidden };
+        if !repo::moderate_observation(
+            tx.c,
+            o.id,
+            o.version,
+            visibility,
+            redacted.as_deref(),
+            &reason,
+            tx.actor.user_id,
+            tx.now,
+        )? {
+            return Err(AppError::PreconditionFailed { current_version: o.version + 1 });
+        }
+        let details = json!({ "observation_id": o.id, "original": o.body, "published": redacted, "reason": reason });
+        // The original text may hold personal data: only staff see this event.
+        tx.record(
+            &app,
+            "observation.moderated",
+            Some(o.visibility.as_str()),
+            Some(visibility.as_str()),
+            details,
+            false,
+        )?;
+        let o = repo::find_observation(tx.c, o.id)?.ok_or_else(|| AppError::NotFound(NO_SUCH_OBSERVATION.into()))?;
+        let replies = repo::replies_to(tx.c, &[o.id])?;
+        Ok(ObservationView { observation: o, replies, moderator_view: true })
+    })
+    .await
+}
+
+/// A community member confirms or disputes a condition's latest evidence. A dispute notifies the
+/// assigned inspector and the author.
+pub async fn attest(
+    ctx: &AppContext,
+    actor: &Actor,
+    condition_id: i64,
+    input: Parsed<AttestationInput>,
+) -> AppResult<Attestation> {
+    let quota = ctx.settings.community.posts_per_hour;
+    tx::write(ctx, actor, move |tx| {
+        let find = |c: &mut DbConn| {
+            monitoring::find_condition(c, condition_id)?.ok_or_else(|| AppError::NotFound(NO_SUCH_CONDITION.into()))
+        };
+        let case_id = find(tx.c)?.application_id;
+        let app = tx.case_as(case_id, CaseRequest::Observe, NO_SUCH_CONDITION)?;
+        let cond = find(tx.c)?;
+        let latest = monitoring::evidence_for(tx.c, cond.id)?.into_iter().next().ok_or_else(|| {
+            tx::conflict("there is no evidence to confirm or dispute yet".into(), cond.status.as_str())
+        })?;
+        let AttestationInput { stance, comment } = input?;
+        within_quota(tx.c, quota, tx.actor.user_id, tx.now)?;
+        let a = repo::insert_attestation(
+            tx.c,
+            app.id,
+            cond.id,
+            Some(latest.id),
+            tx.actor.user_id,
+            stance,
+            &comment,
+            tx.now,
+        )?;
+        let details =
+            json!({ "condition_id": cond.id, "evidence_id": latest.id, "attestation_id": a.id, "comment": comment });
+        tx.record(&app, "condition.attested", None, Some(stance.as_str()), details, true)?;
+        if stance == AttestationStance::Dispute {
+            let headline = format!("A community member disputes the evidence for: {}", cond.description);
+            tx.mail_keyed(
                 &app,
-                "observation_posted",
-                &o.id.to_string(),
-                &[To::Author, To::AssignedInspector],
-                &format!("A community member posted a {kind}"),
-                &body,
-                now,
+                "attestation_disputed",
+                &a.id.to_string(),
+                &[To::AssignedInspector, To::Author],
+                &headline,
+                &comment,
             )?;
-            Ok(ObservationView { observation: o, replies: Vec::new(), moderator_view: false })
-        })
-        .await
+        }
+        Ok(a)
+    })
+    .await
+}
+
+/// A condition's attestations, for anyone who may see the condition.
+pub async fn attestations(ctx: &AppContext, actor: &Actor, condition_id: i64) -> AppResult<Vec<Attestation>> {
+    super::conditions::get(ctx, actor, condition_id).await?;
+    ctx.db.run(move |c| repo::attestations_of(c, condition_id).map_err(AppError::from)).await
 }
 
 /// Observations on a trial: the public sees published ones (redacted text where moderated);
@@ -199,16 +322,17 @@ pub async fn observations(ctx: &AppContext, actor: Option<&Actor>, case_id: i64)
     let actor = actor.copied();
     ctx.db
         .run(move |c| {
-            let app = crate::db::cases::find_application(c, case_id)?.ok_or_else(super::cases::not_found)?;
+            let app = crate::db::cases::find_application(c, case_id)?
+                .ok_or_else(|| AppError::NotFound(tx::NO_SUCH_APPLICATION.into()))?;
             let moderator = actor.is_some_and(|a| matches!(a.role, Role::Inspector | Role::Admin));
-            let can_read = status_of(&app).is_public_trial()
+            let can_read = app.status.is_public_trial()
                 || actor.is_some_and(|a| load_for(c, &a, case_id, CaseRequest::Read).is_ok());
             if !can_read {
-                return Err(super::cases::not_found());
+                return Err(AppError::NotFound(tx::NO_SUCH_APPLICATION.into()));
             }
             let list = repo::observations_of(c, app.id)?;
             let visible: Vec<Observation> =
-                list.into_iter().filter(|o| moderator || o.visibility != "hidden").collect();
+                list.into_iter().filter(|o| moderator || o.visibility != Visibility::Hidden).collect();
             let ids: Vec<i64> = visible.iter().map(|o| o.id).collect();
             let replies = repo::replies_to(c, &ids)?;
             Ok(visible
@@ -220,139 +344,4 @@ pub async fn observations(ctx: &AppContext, actor: Option<&Actor>, case_id: i64)
                 .collect())
         })
         .await
-}
-
-pub async fn reply(ctx: &AppContext, actor: &Actor, observation_id: i64, body: String) -> AppResult<ObservationReply> {
-    let (actor, now, mailer) = (*actor, ctx.now(), ctx.mailer.clone());
-    ctx.db
-        .write(move |c| {
-            let o = repo::find_observation(c, observation_id)?
-                .ok_or_else(|| AppError::NotFound("no such observation".into()))?;
-            let app = load_for(c, &actor, o.application_id, CaseRequest::Reply)?;
-            if o.visibility == "hidden" {
-                return Err(AppError::NotFound("no such observation".into()));
-            }
-            let r = repo::insert_reply(c, o.id, actor.user_id, &body, now)?;
-            audit::append(
-                c,
-                audit::Entry {
-                    stream: case_stream(app.id),
-                    actor_user_id: Some(actor.user_id),
-                    action: "observation.replied",
-                    from_status: None,
-                    to_status: None,
-                    details: json!({ "observation_id": o.id, "reply_id": r.id, "body": body }),
-                    public: true,
-                    at: now,
-                },
-            )?;
-            notify(
-                c,
-                &mailer,
-                &app,
-                "observation_replied",
-                &r.id.to_string(),
-                &[To::User(o.author_id)],
-                "Your observation has a reply",
-                &body,
-                now,
-            )?;
-            Ok(r)
-        })
-        .await
-}
-
-/// Hides an observation (with a reason) or publishes a redacted text in its place. The original
-/// stays in the record for inspectors and in the audit trail.
-pub async fn moderate(
-    ctx: &AppContext,
-    actor: &Actor,
-    observation_id: i64,
-    version: i64,
-    redacted: Option<String>,
-    reason: String,
-) -> AppResult<ObservationView> {
-    let (actor, now) = (*actor, ctx.now());
-    ctx.db
-        .write(move |c| {
-            let o = repo::find_observation(c, observation_id)?.ok_or_else(|| AppError::NotFound("no such observation".into()))?;
-            let app = load_for(c, &actor, o.application_id, CaseRequest::Moderate)?;
-            if o.version != version {
-                return Err(AppError::PreconditionFailed { current_version: o.version });
-            }
-            let visibility = if redacted.is_some() { "redacted" } else { "hidden" };
-            if !repo::moderate_observation(c, o.id, version, visibility, redacted.as_deref(), &reason, actor.user_id, now)? {
-                return Err(AppError::PreconditionFailed { current_version: o.version + 1 });
-            }
-            audit::append(
-                c,
-                audit::Entry {
-                    stream: case_stream(app.id),
-                    actor_user_id: Some(actor.user_id),
-                    action: "observation.moderated",
-                    from_status: Some(&o.visibility),
-                    to_status: Some(visibility),
-                    details: json!({ "observation_id": o.id, "original": o.body, "published": redacted, "reason": reason }),
-                    // The original text may hold personal data: only staff see this event.
-                    public: false,
-                    at: now,
-                },
-            )?;
-            let o = repo::find_observation(c, o.id)?.ok_or_else(|| AppError::NotFound("no such observation".into()))?;
-            let replies = repo::replies_to(c, &[o.id])?;
-            Ok(ObservationView { observation: o, replies, moderator_view: true })
-        })
-        .await
-}
-
-/// A community member confirms or disputes a condition's latest evidence. A dispute notifies the
-/// assigned inspector and the author.
-pub async fn attest(
-    ctx: &AppContext,
-    actor: &Actor,
-    condition_id: i64,
-    dispute: bool,
-    comment: String,
-) -> AppResult<Attestation> {
-    let (actor, now, mailer) = (*actor, ctx.now(), ctx.mailer.clone());
-    let quota = ctx.settings.community.posts_per_hour;
-    ctx.db
-        .write(move |c| {
-            let cond = monitoring::find_condition(c, condition_id)?.ok_or_else(|| AppError::NotFound("no such condition".into()))?;
-            let app = load_for(c, &actor, cond.application_id, CaseRequest::Observe).map_err(|e| match e {
-                AppError::NotFound(_) => AppError::NotFound("no such condition".into()),
-                other => other,
-            })?;
-            let latest = monitoring::evidence_for(c, cond.id)?.into_iter().next().ok_or_else(|| AppError::Conflict {
-                detail: "there is no evidence to confirm or dispute yet".into(),
-                errors: Vec::new(),
-                extra: Some(json!({ "current_status": cond.status })),
-            })?;
-            within_quota(c, quota, actor.user_id, now)?;
-            let stance = if dispute { "dispute" } else { "confirm" };
-            let a = repo::insert_attestation(c, app.id, cond.id, Some(latest.id), actor.user_id, stance, &comment, now)?;
-            audit::append(
-                c,
-                audit::Entry {
-                    stream: case_stream(app.id),
-                    actor_user_id: Some(actor.user_id),
-                    action: "condition.attested",
-                    from_status: None,
-                    to_status: Some(stance),
-                    details: json!({ "condition_id": cond.id, "evidence_id": latest.id, "attestation_id": a.id, "comment": comment }),
-                    public: true,
-                    at: now,
-                },
-            )?;
-            if dispute {
-                notify(c, &mailer, &app, "attestation_disputed", &a.id.to_string(), &[To::AssignedInspector, To::Author],
-                    &format!("A community member disputes the evidence for: {}", cond.description), &comment, now)?;
-            }
-            Ok(a)
-        })
-        .await
-}
-
-pub async fn attestations(ctx: &AppContext, condition_id: i64) -> AppResult<Vec<Attestation>> {
-    ctx.db.run(move |c| repo::attestations_of(c, condition_id).map_err(AppError::from)).await
 }

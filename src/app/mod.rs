@@ -6,11 +6,14 @@ pub mod case_mail;
 pub mod cases;
 pub mod catalogue;
 pub mod community;
+pub mod conditions;
+pub mod input;
 pub mod lifecycle;
-pub mod monitoring;
+pub mod milestones;
 pub mod outbox_admin;
 pub mod register;
 pub mod stats;
+pub mod tx;
 pub mod users;
 
 use std::sync::Arc;

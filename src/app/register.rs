@@ -12,6 +12,9 @@ use crate::db::cases as case_repo;
 use crate::db::models::{Application, Condition, EnforcementAction, Milestone, Provision, RequestedDerogation, Zone};
 use crate::db::register::{self as repo, RegisterFilter};
 use crate::db::{community, monitoring, users, DbConn};
+use crate::domain::case::Status;
+use crate::domain::community::{AttestationStance, Visibility};
+use crate::domain::monitoring::EvidenceOutcome;
 use crate::error::{AppError, AppResult};
 
 /// A register entry: the case and what is public about its context.
@@ -86,7 +89,7 @@ pub struct PublicCondition {
     pub verified_value: Option<f64>,
     pub confirmations: usize,
     pub disputes: usize,
-    pub attestation_comments: Vec<(String, String, chrono::NaiveDateTime)>,
+    pub attestation_comments: Vec<(AttestationStance, String, chrono::NaiveDateTime)>,
 }
 
 /// Everything the trial page and decision notice show.
@@ -107,7 +110,7 @@ pub async fn trial(ctx: &AppContext, reference: String) -> AppResult<TrialRecord
         .run(move |c| {
             let app =
                 repo::find(c, &reference)?.ok_or_else(|| AppError::NotFound("no such entry on the register".into()))?;
-            let refused = app.status == "refused";
+            let refused = app.status == Status::Refused;
             let inspector_name = match app.assigned_inspector_id {
                 Some(i) => users::find_user(c, i)?.map(|u| u.display_name),
                 None => None,
@@ -122,16 +125,16 @@ pub async fn trial(ctx: &AppContext, reference: String) -> AppResult<TrialRecord
                 .map(|cond| {
                     let verified_value = evidence
                         .iter()
-                        .find(|e| e.condition_id == cond.id && e.outcome == "verified")
+                        .find(|e| e.condition_id == cond.id && e.outcome == EvidenceOutcome::Verified)
                         .and_then(|e| e.reported_value);
                     let mine: Vec<_> = attestations.iter().filter(|a| a.condition_id == cond.id).collect();
                     PublicCondition {
                         verified_value,
-                        confirmations: mine.iter().filter(|a| a.stance == "confirm").count(),
-                        disputes: mine.iter().filter(|a| a.stance == "dispute").count(),
+                        confirmations: mine.iter().filter(|a| a.stance == AttestationStance::Confirm).count(),
+                        disputes: mine.iter().filter(|a| a.stance == AttestationStance::Dispute).count(),
                         attestation_comments: mine
                             .iter()
-                            .map(|a| (a.stance.clone(), a.comment.clone(), a.created_at))
+                            .map(|a| (a.stance, a.comment.clone(), a.created_at))
                             .collect(),
                         condition: cond,
                     }
@@ -139,7 +142,7 @@ pub async fn trial(ctx: &AppContext, reference: String) -> AppResult<TrialRecord
                 .collect();
             let observations = {
                 let list = community::observations_of(c, app.id)?;
-                let visible: Vec<_> = list.into_iter().filter(|o| o.visibility != "hidden").collect();
+                let visible: Vec<_> = list.into_iter().filter(|o| o.visibility != Visibility::Hidden).collect();
                 let ids: Vec<i64> = visible.iter().map(|o| o.id).collect();
                 let replies = community::replies_to(c, &ids)?;
                 visible

@@ -90,7 +90,7 @@ pub async fn create(ctx: &AppContext, actor: &Actor, input: NewAccount) -> AppRe
                     email: input.email.as_str(),
                     password_hash: hash.as_deref(),
                     display_name: &display_name,
-                    role: input.role.as_str(),
+                    role: input.role,
                     organisation_id: input.organisation_id,
                     // The administrator vouches for the address; an invitation proves it too.
                     email_verified_at: Some(now),
@@ -153,7 +153,7 @@ pub async fn change_access(ctx: &AppContext, actor: &Actor, id: i64, change: Acc
     ctx.db
         .write(move |conn| {
             let current = load(conn, id)?;
-            let old_role: Role = current.user.role.parse().unwrap_or(Role::Community);
+            let old_role: Role = current.user.role;
             let was_disabled = current.user.disabled_at.is_some();
             let role = change.role.filter(|r| *r != old_role);
             let disabled = change.disabled.filter(|d| *d != was_disabled);
@@ -230,7 +230,7 @@ pub fn bootstrap_admin(
                 email: email.as_str(),
                 password_hash: Some(password_hash),
                 display_name,
-                role: Role::Admin.as_str(),
+                role: Role::Admin,
                 organisation_id: None,
                 email_verified_at: Some(now),
                 token_version: 0,

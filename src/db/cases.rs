@@ -15,13 +15,15 @@ use super::{DbConn, MultiBackend};
 
 diesel::define_sql_function!(fn lower(x: Text) -> Text);
 
+/// A new draft. `None` is written as NULL (with defaultable values diesel's trait solver loops on
+/// the typed enum column).
 #[derive(Debug, Insertable)]
-#[diesel(table_name = applications)]
+#[diesel(table_name = applications, treat_none_as_default_value = false)]
 pub struct NewApplication {
     pub author_id: i64,
     pub organisation_id: Option<i64>,
-    pub applicant_kind: Option<String>,
-    pub status: String,
+    pub applicant_kind: Option<crate::domain::account::OrganisationKind>,
+    pub status: crate::domain::case::Status,
     pub title: String,
     pub paused_seconds: i64,
     pub version: i64,
@@ -35,6 +37,19 @@ pub fn insert_application(conn: &mut DbConn, new: &NewApplication) -> QueryResul
 
 pub fn find_application(conn: &mut DbConn, id: i64) -> QueryResult<Option<Application>> {
     applications::table.find(id).select(Application::as_select()).first(conn).optional()
+}
+
+/// Reads an application for a change and holds it until the transaction ends: on PostgreSQL the
+/// row is locked (`FOR UPDATE`), so writers on one case take turns — their state and version
+/// checks see each other's result, and the case's audit chain gains one link at a time. SQLite's
+/// write transaction (`BEGIN IMMEDIATE`) already holds the whole database.
+pub fn lock_application(conn: &mut DbConn, id: i64) -> QueryResult<Option<Application>> {
+    match conn {
+        DbConn::Pg(pg) => {
+            applications::table.find(id).select(Application::as_select()).for_update().first(pg).optional()
+        }
+        DbConn::Sqlite(_) => find_application(conn, id),
+    }
 }
 
 /// Saves a changed application if nobody else changed it since it was read at `expected_version`;
@@ -198,8 +213,8 @@ pub fn set_granted_until(conn: &mut DbConn, application_id: i64, until: NaiveDat
 pub fn insert_screening(
     conn: &mut DbConn,
     application_id: i64,
-    criterion: &str,
-    outcome: &str,
+    criterion: crate::domain::decision::ScreeningCriterion,
+    outcome: crate::domain::decision::CriterionOutcome,
     note: &str,
     by: i64,
     now: NaiveDateTime,
@@ -272,13 +287,13 @@ pub fn answer_information_request(
 #[diesel(table_name = conditions)]
 pub struct NewCondition {
     pub application_id: i64,
-    pub category: String,
+    pub category: crate::domain::monitoring::ConditionCategory,
     pub description: String,
     pub metric: String,
     pub target_value: f64,
     pub unit: String,
     pub due_on: NaiveDate,
-    pub status: String,
+    pub status: crate::domain::monitoring::ConditionStatus,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -300,10 +315,10 @@ pub fn conditions(conn: &mut DbConn, application_id: i64) -> QueryResult<Vec<Con
 #[diesel(table_name = milestones)]
 pub struct NewMilestone {
     pub application_id: i64,
-    pub kind: String,
+    pub kind: crate::domain::monitoring::MilestoneKind,
     pub title: String,
     pub due_on: NaiveDate,
-    pub status: String,
+    pub status: crate::domain::monitoring::MilestoneStatus,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -331,7 +346,7 @@ pub fn update_milestone(
     conn: &mut DbConn,
     id: i64,
     version: i64,
-    status: &str,
+    status: crate::domain::monitoring::MilestoneStatus,
     report: Option<(&str, NaiveDateTime)>,
     review: Option<(&str, NaiveDateTime)>,
     now: NaiveDateTime,
@@ -353,7 +368,7 @@ pub fn update_milestone(
 pub fn insert_enforcement(
     conn: &mut DbConn,
     application_id: i64,
-    kind: &str,
+    kind: crate::domain::monitoring::EnforcementKind,
     reasons: &str,
     new_end_date: Option<NaiveDate>,
     actor: i64,
@@ -405,7 +420,7 @@ pub fn insert_recommendation(
     evaluation_id: i64,
     application_id: i64,
     provision_id: i64,
-    recommendation: &str,
+    recommendation: crate::domain::decision::RecommendationKind,
     rationale: &str,
 ) -> QueryResult<usize> {
     diesel::insert_into(recommendations::table)

@@ -103,9 +103,9 @@ pub fn delete_subscription(c: &mut DbConn, id: i64, user_id: i64) -> QueryResult
 pub struct NewObservation {
     pub application_id: i64,
     pub author_id: i64,
-    pub kind: String,
+    pub kind: crate::domain::community::ObservationKind,
     pub body: String,
-    pub visibility: String,
+    pub visibility: crate::domain::community::Visibility,
     pub version: i64,
     pub created_at: NaiveDateTime,
 }
@@ -131,7 +131,7 @@ pub fn moderate_observation(
     c: &mut DbConn,
     id: i64,
     version: i64,
-    visibility: &str,
+    visibility: crate::domain::community::Visibility,
     published_body: Option<&str>,
     reason: &str,
     by: i64,
@@ -185,7 +185,7 @@ pub fn insert_attestation(
     condition_id: i64,
     evidence_id: Option<i64>,
     user_id: i64,
-    stance: &str,
+    stance: crate::domain::community::AttestationStance,
     comment: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Attestation> {

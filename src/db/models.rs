@@ -1,16 +1,24 @@
-//! Rows as stored, and the forms used to insert them.
+//! Rows as stored, and the forms used to insert them. Enumerated columns are their domain enums
+//! (mapped in `sql_enum.rs`).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::*;
+use crate::domain::account::{OrganisationKind, Role};
+use crate::domain::case::{Intervention, Status};
+use crate::domain::community::{AttestationStance, ObservationKind, Visibility};
+use crate::domain::decision::{CriterionOutcome, Decision, RecommendationKind, ScreeningCriterion};
+use crate::domain::monitoring::{
+    ConditionCategory, ConditionStatus, EnforcementKind, EvidenceOutcome, MilestoneKind, MilestoneStatus,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = organisations)]
 pub struct Organisation {
     pub id: i64,
     pub name: String,
-    pub kind: String,
+    pub kind: OrganisationKind,
     pub registration_number: Option<String>,
     pub created_at: NaiveDateTime,
 }
@@ -19,7 +27,7 @@ pub struct Organisation {
 #[diesel(table_name = organisations)]
 pub struct NewOrganisation<'a> {
     pub name: &'a str,
-    pub kind: &'a str,
+    pub kind: OrganisationKind,
     pub registration_number: Option<&'a str>,
     pub created_at: NaiveDateTime,
 }
@@ -31,7 +39,7 @@ pub struct User {
     pub email: String,
     pub password_hash: Option<String>,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub organisation_id: Option<i64>,
     pub email_verified_at: Option<NaiveDateTime>,
     pub disabled_at: Option<NaiveDateTime>,
@@ -46,7 +54,7 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub password_hash: Option<&'a str>,
     pub display_name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub organisation_id: Option<i64>,
     pub email_verified_at: Option<NaiveDateTime>,
     pub token_version: i32,
@@ -211,12 +219,12 @@ pub struct Application {
     pub reference: Option<String>,
     pub author_id: i64,
     pub organisation_id: Option<i64>,
-    pub applicant_kind: Option<String>,
-    pub status: String,
-    pub resume_status: Option<String>,
+    pub applicant_kind: Option<OrganisationKind>,
+    pub status: Status,
+    pub resume_status: Option<Status>,
     pub title: String,
     pub summary: Option<String>,
-    pub intervention: Option<String>,
+    pub intervention: Option<Intervention>,
     pub zone_id: Option<i64>,
     pub site_address: Option<String>,
     pub site_postcode: Option<String>,
@@ -232,7 +240,7 @@ pub struct Application {
     pub assigned_inspector_id: Option<i64>,
     pub submitted_at: Option<NaiveDateTime>,
     pub decided_at: Option<NaiveDateTime>,
-    pub decision: Option<String>,
+    pub decision: Option<Decision>,
     pub decision_reasons: Option<String>,
     pub trial_start_date: Option<NaiveDate>,
     pub trial_end_date: Option<NaiveDate>,
@@ -263,8 +271,8 @@ pub struct RequestedDerogation {
 pub struct Screening {
     pub id: i64,
     pub application_id: i64,
-    pub criterion: String,
-    pub outcome: String,
+    pub criterion: ScreeningCriterion,
+    pub outcome: CriterionOutcome,
     pub note: String,
     pub screened_by: i64,
     pub created_at: NaiveDateTime,
@@ -289,13 +297,13 @@ pub struct InformationRequest {
 pub struct Condition {
     pub id: i64,
     pub application_id: i64,
-    pub category: String,
+    pub category: ConditionCategory,
     pub description: String,
     pub metric: String,
     pub target_value: f64,
     pub unit: String,
     pub due_on: NaiveDate,
-    pub status: String,
+    pub status: ConditionStatus,
     pub status_reason: Option<String>,
     pub version: i64,
     pub created_at: NaiveDateTime,
@@ -307,10 +315,10 @@ pub struct Condition {
 pub struct Milestone {
     pub id: i64,
     pub application_id: i64,
-    pub kind: String,
+    pub kind: MilestoneKind,
     pub title: String,
     pub due_on: NaiveDate,
-    pub status: String,
+    pub status: MilestoneStatus,
     pub report: Option<String>,
     pub reported_at: Option<NaiveDateTime>,
     pub review_note: Option<String>,
@@ -325,7 +333,7 @@ pub struct Milestone {
 pub struct EnforcementAction {
     pub id: i64,
     pub application_id: i64,
-    pub kind: String,
+    pub kind: EnforcementKind,
     pub reasons: String,
     pub new_end_date: Option<NaiveDate>,
     pub actor_id: i64,
@@ -351,7 +359,7 @@ pub struct Recommendation {
     pub evaluation_id: i64,
     pub application_id: i64,
     pub provision_id: i64,
-    pub recommendation: String,
+    pub recommendation: RecommendationKind,
     pub rationale: String,
 }
 
@@ -368,7 +376,7 @@ pub struct Evidence {
     pub file_type: Option<String>,
     pub file_size: Option<i64>,
     pub file_sha256: Option<String>,
-    pub outcome: String,
+    pub outcome: EvidenceOutcome,
     pub feedback: Option<String>,
     pub reviewed_by: Option<i64>,
     pub reviewed_at: Option<NaiveDateTime>,
@@ -383,7 +391,7 @@ pub struct Attestation {
     pub condition_id: i64,
     pub evidence_id: Option<i64>,
     pub user_id: i64,
-    pub stance: String,
+    pub stance: AttestationStance,
     pub comment: String,
     pub created_at: NaiveDateTime,
 }
@@ -394,9 +402,9 @@ pub struct Observation {
     pub id: i64,
     pub application_id: i64,
     pub author_id: i64,
-    pub kind: String,
+    pub kind: ObservationKind,
     pub body: String,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub published_body: Option<String>,
     pub moderation_reason: Option<String>,
     pub moderated_by: Option<i64>,

@@ -17,7 +17,7 @@ pub fn find_condition(c: &mut DbConn, id: i64) -> QueryResult<Option<Condition>>
 #[derive(Debug, Clone, AsChangeset)]
 #[diesel(table_name = conditions)]
 pub struct ConditionFields {
-    pub category: String,
+    pub category: crate::domain::monitoring::ConditionCategory,
     pub description: String,
     pub metric: String,
     pub target_value: f64,
@@ -43,7 +43,7 @@ pub fn set_condition_status(
     c: &mut DbConn,
     id: i64,
     version: i64,
-    status: &str,
+    status: crate::domain::monitoring::ConditionStatus,
     reason: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -75,7 +75,7 @@ pub struct NewEvidence {
     pub file_type: Option<String>,
     pub file_size: Option<i64>,
     pub file_sha256: Option<String>,
-    pub outcome: String,
+    pub outcome: crate::domain::monitoring::EvidenceOutcome,
     pub created_at: NaiveDateTime,
 }
 
@@ -108,7 +108,7 @@ pub fn evidence_file(c: &mut DbConn, evidence_id: i64) -> QueryResult<Option<Vec
 pub fn review_evidence(
     c: &mut DbConn,
     id: i64,
-    outcome: &str,
+    outcome: crate::domain::monitoring::EvidenceOutcome,
     feedback: &str,
     by: i64,
     now: NaiveDateTime,
@@ -144,6 +144,18 @@ pub fn update_milestone_fields(
 }
 
 /// Open conditions of monitored trials whose due date has passed.
+/// Moves an open milestone's due date (its version goes up), as when the trial is extended.
+pub fn move_milestone(c: &mut DbConn, id: i64, due: NaiveDate, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(milestones::table.find(id))
+        .set((
+            milestones::due_on.eq(due),
+            milestones::version.eq(milestones::version + 1),
+            milestones::updated_at.eq(now),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
 pub fn conditions_past_due(c: &mut DbConn, today: NaiveDate, after_id: i64, limit: i64) -> QueryResult<Vec<Condition>> {
     conditions::table
         .inner_join(applications::table)

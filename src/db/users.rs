@@ -171,7 +171,7 @@ pub fn update_access(
     }
 }
 
-pub fn active_users_with_role(conn: &mut DbConn, role: &str) -> QueryResult<Vec<User>> {
+pub fn active_users_with_role(conn: &mut DbConn, role: crate::domain::account::Role) -> QueryResult<Vec<User>> {
     users::table
         .filter(users::role.eq(role))
         .filter(users::disabled_at.is_null())

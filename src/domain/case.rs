@@ -186,17 +186,6 @@ pub fn transition(status: Status, action: CaseAction, facts: Facts) -> Result<St
     })
 }
 
-/// The seven screening criteria, all of which must be recorded.
-pub const SCREENING_CRITERIA: [&str; 7] = [
-    "genuine_innovation",
-    "carbon_reduction",
-    "community_benefit",
-    "need_for_derogation",
-    "readiness",
-    "safeguards",
-    "exit_plan",
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;

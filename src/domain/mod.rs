@@ -5,6 +5,8 @@ pub mod account;
 pub mod application;
 pub mod calendar;
 pub mod case;
+pub mod community;
+pub mod decision;
 pub mod monitoring;
 pub mod policy;
 pub mod validation;

@@ -72,6 +72,25 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// The inspector's verdict on a piece of evidence.
+    EvidenceOutcome {
+        Pending => "pending",
+        Verified => "verified",
+        Rejected => "rejected",
+    }
+}
+
+string_enum! {
+    /// An enforcement action on a trial, or its extension.
+    EnforcementKind {
+        Suspension => "suspension",
+        Reinstatement => "reinstatement",
+        Revocation => "revocation",
+        Extension => "extension",
+    }
+}
+
 /// A lifecycle event the current status does not allow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotAllowed<S, E> {

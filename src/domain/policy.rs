@@ -116,6 +116,8 @@ pub fn authorize_case(actor: Option<&Actor>, request: CaseRequest, case: &CaseFa
         CaseRequest::Observe | CaseRequest::Reply if public && !is_author && !is_staff => {
             return Err(Refusal::Forbidden);
         }
+        // Anyone can see a public trial's observations; only staff moderate them.
+        CaseRequest::Moderate if public && !is_staff => return Err(Refusal::Forbidden),
         _ => {}
     }
     let can_see = is_author || (is_staff && case.status != Status::Draft);
@@ -314,6 +316,10 @@ mod tests {
         assert_eq!(authorize_case(Some(&who(30, Role::Admin)), CaseRequest::Moderate, &active), Ok(()));
         assert_eq!(
             authorize_case(Some(&who(10, Role::Innovator)), CaseRequest::Moderate, &active),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            authorize_case(Some(&who(40, Role::Community)), CaseRequest::Moderate, &active),
             Err(Refusal::Forbidden)
         );
     }

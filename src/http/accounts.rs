@@ -1,18 +1,32 @@
 //! `/api/v1/auth/*` and `/api/v1/me`.
 
+use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::UserResponse;
 use super::extract::{client_address, AuthUser};
-use super::input::{parse_required, Field};
+use super::problem::Problem;
 use crate::app::accounts::{self, OrganisationInput, Registration};
+use crate::app::input::{describe_serde_error, parse_required, Field};
 use crate::app::AppContext;
 use crate::domain::account::{short_text, DisplayName, EmailAddress, NewPassword, OrganisationKind, Role};
 use crate::domain::policy::{authorize, Action};
 use crate::domain::FieldErrors;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(register)
+        .service(verify_email)
+        .service(login)
+        .service(refresh)
+        .service(logout)
+        .service(password_reset)
+        .service(password_reset_confirm)
+        .service(me);
+}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -55,7 +69,7 @@ fn parse_organisation(value: serde_json::Value, errors: &mut FieldErrors) -> Opt
         Ok(o) => o,
         Err(e) => {
             let msg = e.to_string();
-            errors.add("organisation", super::input::describe_serde_error(&msg));
+            errors.add("organisation", describe_serde_error(&msg));
             return None;
         }
     };
@@ -98,14 +112,14 @@ impl RegisterRequest {
 }
 
 /// Register as an innovator or a community member. A verification email follows.
-#[utoipa::path(
-    post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterRequest,
+#[utoipa::path(tag = "accounts", request_body = RegisterRequest,
     responses(
         (status = 201, description = "Registered; a verification email is queued", body = UserResponse),
         (status = 409, description = "The email address is already registered", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, all named", body = Problem, content_type = "application/problem+json"),
     )
 )]
+#[post("/auth/register")]
 pub async fn register(ctx: web::Data<AppContext>, body: web::Json<RegisterRequest>) -> AppResult<HttpResponse> {
     let registration = body.into_inner().parse()?;
     let account = accounts::register(&ctx, registration).await?;
@@ -122,13 +136,13 @@ pub struct TokenRequest {
 }
 
 /// Confirm an email address with the token from the verification email.
-#[utoipa::path(
-    post, path = "/api/v1/auth/verify-email", tag = "accounts", request_body = TokenRequest,
+#[utoipa::path(tag = "accounts", request_body = TokenRequest,
     responses(
         (status = 200, description = "Verified", body = UserResponse),
         (status = 422, description = "The token is invalid, used or expired", body = Problem, content_type = "application/problem+json"),
     )
 )]
+#[post("/auth/verify-email")]
 pub async fn verify_email(ctx: web::Data<AppContext>, body: web::Json<TokenRequest>) -> AppResult<HttpResponse> {
     let mut e = FieldErrors::new();
     let token = parse_required(body.into_inner().token, &mut e, "token", |s| short_text(s, 200));
@@ -171,14 +185,14 @@ impl From<accounts::TokenPair> for TokenResponse {
 }
 
 /// Log in with email and password.
-#[utoipa::path(
-    post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
+#[utoipa::path(tag = "accounts", request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
         (status = 401, description = "Wrong email or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
+#[post("/auth/login")]
 pub async fn login(
     ctx: web::Data<AppContext>,
     req: HttpRequest,
@@ -213,13 +227,13 @@ fn refresh_token(body: RefreshRequest) -> AppResult<String> {
 
 /// Exchange a refresh token for a new access and refresh token. Reusing a refresh token ends
 /// the whole login.
-#[utoipa::path(
-    post, path = "/api/v1/auth/refresh", tag = "accounts", request_body = RefreshRequest,
+#[utoipa::path(tag = "accounts", request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new pair", body = TokenResponse),
         (status = 401, description = "Invalid, expired, revoked or reused", body = Problem, content_type = "application/problem+json"),
     )
 )]
+#[post("/auth/refresh")]
 pub async fn refresh(ctx: web::Data<AppContext>, body: web::Json<RefreshRequest>) -> AppResult<HttpResponse> {
     let token = refresh_token(body.into_inner())?;
     let pair = accounts::refresh(&ctx, token).await?;
@@ -227,10 +241,10 @@ pub async fn refresh(ctx: web::Data<AppContext>, body: web::Json<RefreshRequest>
 }
 
 /// Log out: the refresh token (and its login) stops working.
-#[utoipa::path(
-    post, path = "/api/v1/auth/logout", tag = "accounts", request_body = RefreshRequest,
+#[utoipa::path(tag = "accounts", request_body = RefreshRequest,
     responses((status = 204, description = "Logged out"))
 )]
+#[post("/auth/logout")]
 pub async fn logout(ctx: web::Data<AppContext>, body: web::Json<RefreshRequest>) -> AppResult<HttpResponse> {
     let token = refresh_token(body.into_inner())?;
     accounts::logout(&ctx, token).await?;
@@ -246,10 +260,10 @@ pub struct PasswordResetRequest {
 }
 
 /// Ask for a password reset link. Always `202`, whether or not the address has an account.
-#[utoipa::path(
-    post, path = "/api/v1/auth/password-reset", tag = "accounts", request_body = PasswordResetRequest,
+#[utoipa::path(tag = "accounts", request_body = PasswordResetRequest,
     responses((status = 202, description = "If the address has an account, a link is on its way"))
 )]
+#[post("/auth/password-reset")]
 pub async fn password_reset(
     ctx: web::Data<AppContext>,
     body: web::Json<PasswordResetRequest>,
@@ -275,13 +289,13 @@ pub struct PasswordResetConfirm {
 }
 
 /// Choose a new password with the token from a reset (or invitation) email. All existing logins end.
-#[utoipa::path(
-    post, path = "/api/v1/auth/password-reset/confirm", tag = "accounts", request_body = PasswordResetConfirm,
+#[utoipa::path(tag = "accounts", request_body = PasswordResetConfirm,
     responses(
         (status = 204, description = "Password changed"),
         (status = 422, description = "Invalid token or password", body = Problem, content_type = "application/problem+json"),
     )
 )]
+#[post("/auth/password-reset/confirm")]
 pub async fn password_reset_confirm(
     ctx: web::Data<AppContext>,
     body: web::Json<PasswordResetConfirm>,
@@ -299,14 +313,14 @@ pub async fn password_reset_confirm(
 }
 
 /// The logged-in user's account.
-#[utoipa::path(
-    get, path = "/api/v1/me", tag = "accounts",
+#[utoipa::path(tag = "accounts",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The account", body = UserResponse),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
     )
 )]
+#[get("/me")]
 pub async fn me(ctx: web::Data<AppContext>, user: AuthUser) -> AppResult<HttpResponse> {
     authorize(Some(&user.0), Action::ReadOwnAccount).map_err(|r| AppError::refused(r, "read this account"))?;
     let account = accounts::account(&ctx, user.0.user_id).await?;

@@ -1,23 +1,48 @@
 //! `/api/v1/zones` and `/api/v1/provisions`: public to read, admin to change.
 
 use actix_web::http::header;
+use actix_web::{get, patch, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::concurrency::{etag, if_match};
+use super::concurrency::{etag, IfMatch};
 use super::dto::{list_response, utc};
 use super::extract::AuthUser;
-use super::input::{parse_required, Field, PageParams};
+use super::input::PageParams;
 use crate::app::catalogue::{self, parse_code, ProvisionPatch, ZonePatch, ZoneView};
+use crate::app::input::{parse_required, Field};
+use crate::app::tx::Expected;
 use crate::app::AppContext;
 use crate::db::catalogue::{ProvisionFields, ZoneFields};
 use crate::db::models::Provision;
 use crate::domain::application::{number_in, text};
 use crate::domain::policy::{authorize, Action};
 use crate::domain::FieldErrors;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_provisions)
+        .service(create_provision)
+        .service(get_provision)
+        .service(update_provision)
+        .service(list_zones)
+        .service(create_zone)
+        .service(get_zone)
+        .service(update_zone);
+}
+
+/// The version an admin's change was based on: `428` without `If-Match`, `412` for a tag that
+/// names no version.
+fn version(if_match: IfMatch) -> AppResult<i64> {
+    match if_match.0 {
+        Expected::Missing => Err(AppError::PreconditionRequired),
+        Expected::Version(v) => Ok(v),
+        Expected::Unmatchable => Err(AppError::PreconditionFailed { current_version: -1 }),
+    }
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProvisionResponse {
@@ -57,8 +82,9 @@ pub struct ProvisionListParams {
 }
 
 /// The provisions catalogue (public).
-#[utoipa::path(get, path = "/api/v1/provisions", tag = "catalogue", params(ProvisionListParams),
+#[utoipa::path(tag = "catalogue", params(ProvisionListParams),
     responses((status = 200, body = [ProvisionResponse])))]
+#[get("/provisions")]
 pub async fn list_provisions(
     ctx: web::Data<AppContext>,
     params: web::Query<ProvisionListParams>,
@@ -69,9 +95,10 @@ pub async fn list_provisions(
 }
 
 /// One provision (public).
-#[utoipa::path(get, path = "/api/v1/provisions/{code}", tag = "catalogue",
+#[utoipa::path(tag = "catalogue",
     params(("code" = String, Path, description = "Provision code")),
-    responses((status = 200, body = ProvisionResponse), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ProvisionResponse)))]
+#[get("/provisions/{code}")]
 pub async fn get_provision(ctx: web::Data<AppContext>, code: web::Path<String>) -> AppResult<HttpResponse> {
     let p = catalogue::get_provision(&ctx, code.into_inner().to_uppercase()).await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(p.version))).json(ProvisionResponse::from(p)))
@@ -114,9 +141,9 @@ fn must_manage(user: &AuthUser) -> AppResult<()> {
 }
 
 /// Add a provision to the catalogue (admin).
-#[utoipa::path(post, path = "/api/v1/provisions", tag = "catalogue", request_body = ProvisionRequest, security(("bearer" = [])),
-    responses((status = 201, body = ProvisionResponse), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "catalogue", request_body = ProvisionRequest, security(("bearer" = [])),
+    responses((status = 201, body = ProvisionResponse)))]
+#[post("/provisions")]
 pub async fn create_provision(
     ctx: web::Data<AppContext>,
     user: AuthUser,
@@ -154,19 +181,19 @@ pub async fn create_provision(
 }
 
 /// Amend, retire or restore a provision (admin, `If-Match`).
-#[utoipa::path(patch, path = "/api/v1/provisions/{code}", tag = "catalogue", request_body = ProvisionRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "catalogue", request_body = ProvisionRequest, security(("bearer" = [])),
     params(("code" = String, Path, description = "Provision code"), ("If-Match" = String, Header, description = "The ETag you read")),
-    responses((status = 200, body = ProvisionResponse), (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 428, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ProvisionResponse)))]
+#[patch("/provisions/{code}")]
 pub async fn update_provision(
     ctx: web::Data<AppContext>,
     user: AuthUser,
-    req: HttpRequest,
+    if_match: IfMatch,
     code: web::Path<String>,
     body: web::Json<ProvisionRequest>,
 ) -> AppResult<HttpResponse> {
     must_manage(&user)?;
-    let version = if_match(&req)?;
+    let version = version(if_match)?;
     let b = body.into_inner();
     let mut e = FieldErrors::new();
     if !b.code.is_missing() {
@@ -236,8 +263,9 @@ pub fn zone_response(z: ZoneView, today: NaiveDate) -> ZoneResponse {
 }
 
 /// Sandbox zones (public).
-#[utoipa::path(get, path = "/api/v1/zones", tag = "catalogue", params(PageParams),
+#[utoipa::path(tag = "catalogue", params(PageParams),
     responses((status = 200, body = [ZoneResponse])))]
+#[get("/zones")]
 pub async fn list_zones(
     ctx: web::Data<AppContext>,
     req: HttpRequest,
@@ -252,8 +280,9 @@ pub async fn list_zones(
 }
 
 /// One zone (public).
-#[utoipa::path(get, path = "/api/v1/zones/{id}", tag = "catalogue", params(("id" = i64, Path, description = "Zone id")),
-    responses((status = 200, body = ZoneResponse), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "catalogue", params(("id" = i64, Path, description = "Zone id")),
+    responses((status = 200, body = ZoneResponse)))]
+#[get("/zones/{id}")]
 pub async fn get_zone(ctx: web::Data<AppContext>, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let z = catalogue::get_zone(&ctx, id.into_inner()).await?;
     let version = z.zone.version;
@@ -297,9 +326,9 @@ fn codes(list: Vec<String>) -> Vec<String> {
 }
 
 /// Create a sandbox zone (admin).
-#[utoipa::path(post, path = "/api/v1/zones", tag = "catalogue", request_body = ZoneRequest, security(("bearer" = [])),
-    responses((status = 201, body = ZoneResponse), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "catalogue", request_body = ZoneRequest, security(("bearer" = [])),
+    responses((status = 201, body = ZoneResponse)))]
+#[post("/zones")]
 pub async fn create_zone(
     ctx: web::Data<AppContext>,
     user: AuthUser,
@@ -355,19 +384,19 @@ pub async fn create_zone(
 }
 
 /// Change a zone: open or close it, its window, its provisions (admin, `If-Match`).
-#[utoipa::path(patch, path = "/api/v1/zones/{id}", tag = "catalogue", request_body = ZoneRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "catalogue", request_body = ZoneRequest, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Zone id"), ("If-Match" = String, Header, description = "The ETag you read")),
-    responses((status = 200, body = ZoneResponse), (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 428, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ZoneResponse)))]
+#[patch("/zones/{id}")]
 pub async fn update_zone(
     ctx: web::Data<AppContext>,
     user: AuthUser,
-    req: HttpRequest,
+    if_match: IfMatch,
     id: web::Path<i64>,
     body: web::Json<ZoneRequest>,
 ) -> AppResult<HttpResponse> {
     must_manage(&user)?;
-    let version = if_match(&req)?;
+    let version = version(if_match)?;
     let b = body.into_inner();
     let mut e = FieldErrors::new();
     let opt_text = |f: Field<String>, e: &mut FieldErrors, name: &str, max: usize| match f.optional(e, name) {

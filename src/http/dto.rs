@@ -25,12 +25,7 @@ pub struct OrganisationResponse {
 
 impl From<Organisation> for OrganisationResponse {
     fn from(o: Organisation) -> Self {
-        OrganisationResponse {
-            id: o.id,
-            name: o.name,
-            kind: o.kind.parse().unwrap_or(OrganisationKind::Sme),
-            registration_number: o.registration_number,
-        }
+        OrganisationResponse { id: o.id, name: o.name, kind: o.kind, registration_number: o.registration_number }
     }
 }
 

@@ -1,100 +1,15 @@
-//! Reading request input so that every bad field is named at once: JSON bodies deserialize into
-//! DTOs whose fields are [`Field`]s, which record a wrong type instead of failing the whole body;
-//! the DTO's `parse` then collects every problem into one `422`.
+//! How the framework's own input errors are answered: a body too large (`413`), of the wrong type
+//! (`415`), not JSON (`400`), or of the wrong shape (`422` naming the field); bad query strings and
+//! paths. The request bodies themselves and their parsing are in `app::input`.
 
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
 use actix_web::{web, HttpRequest};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
+
+use crate::app::input::describe_serde_error;
 
 use crate::domain::FieldErrors;
 use crate::error::AppError;
-
-/// A JSON field as sent: absent, null, of the wrong shape, or a value.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub enum Field<T> {
-    #[default]
-    Missing,
-    Null,
-    Invalid(String),
-    Value(T),
-}
-
-impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = serde_json::Value::deserialize(d)?;
-        if value.is_null() {
-            return Ok(Field::Null);
-        }
-        Ok(match T::deserialize(value) {
-            Ok(v) => Field::Value(v),
-            Err(e) => Field::Invalid(describe_serde_error(&e.to_string())),
-        })
-    }
-}
-
-impl<T> Field<T> {
-    /// The value of a required field, or an error recorded under `name`.
-    pub fn required(self, errors: &mut FieldErrors, name: &str) -> Option<T> {
-        match self {
-            Field::Value(v) => Some(v),
-            Field::Missing | Field::Null => {
-                errors.add(name, "is required");
-                None
-            }
-            Field::Invalid(m) => {
-                errors.add(name, m);
-                None
-            }
-        }
-    }
-
-    /// The value of an optional field: `Some(None)` when absent or null, `None` when invalid.
-    pub fn optional(self, errors: &mut FieldErrors, name: &str) -> Option<Option<T>> {
-        match self {
-            Field::Value(v) => Some(Some(v)),
-            Field::Missing | Field::Null => Some(None),
-            Field::Invalid(m) => {
-                errors.add(name, m);
-                None
-            }
-        }
-    }
-
-    pub fn is_missing(&self) -> bool {
-        matches!(self, Field::Missing)
-    }
-}
-
-/// Parses a required string field with a domain parser.
-pub fn parse_required<T>(
-    field: Field<String>,
-    errors: &mut FieldErrors,
-    name: &str,
-    parse: impl FnOnce(&str) -> Result<T, String>,
-) -> Option<T> {
-    let raw = field.required(errors, name)?;
-    errors.check(name, parse(&raw))
-}
-
-/// Turns serde's wording into something a person filling in a form understands.
-pub fn describe_serde_error(msg: &str) -> String {
-    let msg = msg.split(" at line ").next().unwrap_or(msg);
-    if let Some(rest) = msg.strip_prefix("invalid type: ") {
-        if let Some((got, expected)) = rest.split_once(", expected ") {
-            return format!("must be {expected}, not {got}");
-        }
-    }
-    if let Some(rest) = msg.strip_prefix("unknown variant ") {
-        if let Some((got, expected)) = rest.split_once(", expected ") {
-            return format!("must be {expected}; {got} is not allowed");
-        }
-    }
-    if msg.starts_with("invalid value: integer") || msg.contains("out of range") {
-        return format!("is out of range ({msg})");
-    }
-    msg.to_string()
-}
 
 /// Finds the field named in a message such as "unknown field `x`, expected ..." or
 /// "missing field `x`".
@@ -194,33 +109,5 @@ impl PageParams {
         let per_page = number("per_page", &self.per_page, default, max);
         let page = number("page", &self.page, 1, 1_000_000);
         crate::app::PageRequest { page, per_page }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Deserialize)]
-    struct Dto {
-        #[serde(default)]
-        a: Field<String>,
-        #[serde(default)]
-        b: Field<i64>,
-        #[serde(default)]
-        c: Field<bool>,
-    }
-
-    #[test]
-    fn every_bad_field_is_named() {
-        let d: Dto = serde_json::from_str(r#"{"a": 5, "b": "x"}"#).unwrap();
-        let mut e = FieldErrors::new();
-        d.a.required(&mut e, "a");
-        d.b.required(&mut e, "b");
-        d.c.required(&mut e, "c");
-        let fields: Vec<_> = e.0.iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(fields, ["a", "b", "c"]);
-        assert_eq!(e.0[0].message, "must be a string, not integer `5`");
-        assert_eq!(e.0[2].message, "is required");
     }
 }

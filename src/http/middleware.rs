@@ -10,7 +10,8 @@ use actix_web::middleware::Next;
 use actix_web::Error;
 use tracing::Instrument;
 
-use crate::error::{problem_for_status, PROBLEM_JSON, REQUEST_ID};
+use super::problem::{problem_for_status, PROBLEM_JSON};
+use crate::error::REQUEST_ID;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 

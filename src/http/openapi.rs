@@ -1,9 +1,17 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+//! The OpenAPI 3.1 document: the paths collected from the routes themselves (`http::configure`),
+//! the problem responses every operation may give (declared here once), the security scheme,
+//! and the table of methods per path that answers `405` with `Allow`.
 
+use std::collections::BTreeMap;
+
+use actix_web::dev::ResourceDef;
+use utoipa::openapi::path::{Operation, Paths};
+use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, cases, catalogue, health, monitoring, register, users};
+use super::problem::PROBLEM_JSON;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,26 +20,7 @@ use super::{accounts, cases, catalogue, health, monitoring, register, users};
         description = "Case management for planning regulatory sandboxes. Errors are application/problem+json (RFC 9457); lists are JSON arrays with X-Total-Count (capped) and Link headers.",
         license(name = "MIT OR Apache-2.0")
     ),
-    paths(
-        health::healthz, health::readyz,
-        accounts::register, accounts::verify_email, accounts::login, accounts::refresh, accounts::logout,
-        accounts::password_reset, accounts::password_reset_confirm, accounts::me,
-        users::list, users::create, users::get, users::update, users::outbox, users::resend,
-        catalogue::list_provisions, catalogue::get_provision, catalogue::create_provision, catalogue::update_provision,
-        catalogue::list_zones, catalogue::get_zone, catalogue::create_zone, catalogue::update_zone,
-        cases::create, cases::list, cases::get, cases::update, cases::submit, cases::withdraw, cases::assign,
-        cases::screening, cases::request_information, cases::answer, cases::approve, cases::refuse, cases::start,
-        cases::suspend, cases::reinstate, cases::revoke, cases::extend, cases::complete, cases::history,
-        cases::milestones, cases::report_milestone, cases::review_milestone,
-        monitoring::list_conditions, monitoring::add_condition, monitoring::update_condition, monitoring::remove_condition,
-        monitoring::submit_evidence, monitoring::evidence_file, monitoring::verify, monitoring::breach, monitoring::waive,
-        monitoring::attest, monitoring::attestations, monitoring::add_milestone, monitoring::update_milestone,
-        monitoring::waive_milestone, monitoring::observations, monitoring::post_observation, monitoring::reply,
-        monitoring::moderate, monitoring::subscriptions, monitoring::follow, monitoring::unfollow,
-        monitoring::preferences, monitoring::set_preferences,
-        register::list, register::trial, register::csv, register::feed, register::stats, register::learning,
-    ),
-    components(schemas(crate::error::Problem, crate::domain::FieldError)),
+    components(schemas(super::problem::Problem, crate::domain::FieldError)),
     modifiers(&BearerAuth),
     tags(
         (name = "accounts", description = "Registration, login and tokens"),
@@ -57,5 +46,123 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
+    }
+}
+
+/// The whole document from the routes' paths and the schemas they name.
+pub fn document(paths: Paths, schemas: Vec<(String, RefOr<Schema>)>) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.paths = paths;
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.schemas.extend(schemas);
+    for (status, description) in PROBLEMS {
+        components.responses.insert(format!("Problem{status}"), RefOr::T(problem_response(description)));
+    }
+    for item in doc.paths.paths.values_mut() {
+        for op in operations(item) {
+            add_problems(op);
+        }
+    }
+    doc
+}
+
+/// The problems an operation can answer with, each once for the whole API.
+const PROBLEMS: [(u16, &str); 13] = [
+    (400, "The request is malformed: not JSON, an unknown query parameter, or a bad `If-Match`"),
+    (401, "No valid access token"),
+    (403, "You may not do this"),
+    (404, "No such record, or not one you may see"),
+    (409, "The record is not in a state that allows this; `current_status` and `allowed_actions` say what is"),
+    (412, "The record has changed since you read it (`current_version`)"),
+    (413, "The body is too large"),
+    (415, "The body has the wrong content type"),
+    (422, "Some fields are not valid; `errors` names each"),
+    (428, "Send `If-Match` with the ETag you read"),
+    (429, "Too many requests; see `Retry-After`"),
+    (500, "Something went wrong on our side; quote the `request_id`"),
+    (503, "The service is temporarily unavailable"),
+];
+
+fn problem_response(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+        .build()
+}
+
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
+    [
+        ("get", item.get.as_mut()),
+        ("put", item.put.as_mut()),
+        ("post", item.post.as_mut()),
+        ("delete", item.delete.as_mut()),
+        ("patch", item.patch.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(m, op)| op.map(|op| (m, op)))
+}
+
+/// Adds the problems that apply to an operation, unless it documents that status itself.
+fn add_problems((method, op): (&'static str, &mut Operation)) {
+    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let has_body = op.request_body.is_some();
+    let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    let if_match = op.parameters.as_ref().is_some_and(|p| p.iter().any(|p| p.name.eq_ignore_ascii_case("if-match")));
+    let writes = method != "get";
+    for (status, _) in PROBLEMS {
+        let applies = match status {
+            400 => has_body || has_params || if_match,
+            401 | 403 => secured,
+            404 => has_params || secured,
+            409 => writes && secured,
+            412 | 428 => if_match,
+            413 | 415 => has_body,
+            422 => has_body || has_params,
+            429 => method == "post",
+            _ => true,
+        };
+        let key = status.to_string();
+        if applies && !op.responses.responses.contains_key(&key) {
+            op.responses.responses.insert(key, RefOr::Ref(Ref::new(format!("#/components/responses/Problem{status}"))));
+        }
+    }
+}
+
+fn upper(method: &str) -> &'static str {
+    match method {
+        "get" => "GET",
+        "put" => "PUT",
+        "post" => "POST",
+        "delete" => "DELETE",
+        _ => "PATCH",
+    }
+}
+
+/// The methods each documented path accepts, to answer a wrong method with `405` and `Allow`.
+pub struct MethodTable {
+    routes: Vec<(ResourceDef, Vec<&'static str>)>,
+}
+
+impl MethodTable {
+    pub fn new(doc: &utoipa::openapi::OpenApi) -> Self {
+        let mut by_path: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
+        let mut doc = doc.clone();
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let methods = operations(item).map(|(m, _)| upper(m));
+            by_path.entry(path.clone()).or_default().extend(methods);
+        }
+        let routes = by_path
+            .into_iter()
+            .map(|(path, mut methods)| {
+                methods.sort_unstable();
+                (ResourceDef::new(path), methods)
+            })
+            .collect();
+        MethodTable { routes }
+    }
+
+    /// The methods allowed on `path`, when it is a route of the API.
+    pub fn allowed(&self, path: &str) -> Option<Vec<&'static str>> {
+        self.routes.iter().find(|(def, _)| def.is_match(path)).map(|(_, m)| m.clone())
     }
 }

@@ -1,5 +1,6 @@
 //! The public register as JSON, CSV and Atom. No account needed; nothing personal is shown.
 
+use actix_web::get;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -14,8 +15,17 @@ use crate::app::AppContext;
 use crate::db::register::RegisterFilter;
 use crate::domain::account::OrganisationKind;
 use crate::domain::case::{Intervention, Status};
+use crate::domain::community::{AttestationStance, ObservationKind};
+use crate::domain::decision::{Decision, RecommendationKind};
+use crate::domain::monitoring::{ConditionCategory, ConditionStatus, EnforcementKind, MilestoneKind, MilestoneStatus};
 use crate::domain::FieldErrors;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    // The feed and the export before `/register/{reference}`, which would take their names.
+    cfg.service(list).service(csv).service(feed).service(trial).service(stats).service(learning);
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuthorityResponse {
@@ -25,15 +35,16 @@ pub struct AuthorityResponse {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RegisterEntryResponse {
+    /// The application's id: follow the trial with it (`POST /api/v1/subscriptions`).
+    pub id: i64,
     pub reference: String,
     pub title: String,
     pub status: Status,
-    /// `approved` or `refused`.
-    pub decision: Option<String>,
+    pub decision: Option<Decision>,
     pub decided_on: Option<NaiveDate>,
     pub intervention: Option<Intervention>,
     pub organisation: Option<String>,
-    pub applicant_kind: Option<String>,
+    pub applicant_kind: Option<OrganisationKind>,
     pub zone: Option<String>,
     pub zone_id: Option<i64>,
     pub planning_authority: Option<AuthorityResponse>,
@@ -53,12 +64,13 @@ impl From<Entry> for RegisterEntryResponse {
         let reference = a.reference.unwrap_or_default();
         RegisterEntryResponse {
             url: format!("/api/v1/register/{reference}"),
+            id: a.id,
             reference,
             title: a.title,
-            status: a.status.parse().unwrap_or(Status::Approved),
+            status: a.status,
             decision: a.decision,
             decided_on: a.decided_at.map(|d| d.date()),
-            intervention: a.intervention.and_then(|i| i.parse().ok()),
+            intervention: a.intervention,
             organisation: e.organisation_name,
             applicant_kind: a.applicant_kind,
             zone: e.zone.as_ref().map(|z| z.name.clone()),
@@ -144,9 +156,9 @@ pub fn cacheable(req: &HttpRequest, content_type: &str, body: Vec<u8>, headers: 
 }
 
 /// The public register: every public trial and refused decision, filterable.
-#[utoipa::path(get, path = "/api/v1/register", tag = "register", params(RegisterParams),
-    responses((status = 200, body = [RegisterEntryResponse]), (status = 304, description = "Not modified"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "register", params(RegisterParams),
+    responses((status = 200, body = [RegisterEntryResponse]), (status = 304, description = "Not modified")))]
+#[get("/register")]
 pub async fn list(
     ctx: web::Data<AppContext>,
     req: HttpRequest,
@@ -178,23 +190,26 @@ pub struct PublicDerogation {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicAttestation {
-    /// `confirm` or `dispute`.
-    pub stance: String,
+    pub stance: AttestationStance,
     pub comment: String,
     pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicConditionResponse {
-    pub category: String,
+    /// Confirm or dispute its evidence with this id (`POST /api/v1/conditions/{id}/attestations`).
+    pub id: i64,
+    pub category: ConditionCategory,
     pub description: String,
     pub metric: String,
     pub target_value: f64,
     pub unit: String,
     pub due_on: NaiveDate,
-    pub status: String,
+    pub status: ConditionStatus,
     /// The value the inspector last verified.
     pub verified_value: Option<f64>,
+    /// Why the inspector found the condition met although the verified value is below its target.
+    pub met_below_target_reason: Option<String>,
     pub confirmations: usize,
     pub disputes: usize,
     pub attestations: Vec<PublicAttestation>,
@@ -202,15 +217,16 @@ pub struct PublicConditionResponse {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicMilestone {
-    pub kind: String,
+    pub id: i64,
+    pub kind: MilestoneKind,
     pub title: String,
     pub due_on: NaiveDate,
-    pub status: String,
+    pub status: MilestoneStatus,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicEnforcement {
-    pub kind: String,
+    pub kind: EnforcementKind,
     pub reasons: String,
     pub new_end_date: Option<NaiveDate>,
     pub on: NaiveDate,
@@ -224,7 +240,8 @@ pub struct PublicReply {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicObservation {
-    pub kind: String,
+    pub id: i64,
+    pub kind: ObservationKind,
     pub body: String,
     pub at: DateTime<Utc>,
     pub replies: Vec<PublicReply>,
@@ -233,7 +250,7 @@ pub struct PublicObservation {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicRecommendation {
     pub provision_code: String,
-    pub recommendation: String,
+    pub recommendation: RecommendationKind,
     pub rationale: String,
 }
 
@@ -283,6 +300,13 @@ impl From<TrialRecord> for TrialResponse {
                 .conditions
                 .into_iter()
                 .map(|c| PublicConditionResponse {
+                    id: c.condition.id,
+                    met_below_target_reason: match (c.condition.status, c.verified_value) {
+                        (ConditionStatus::Met, Some(v)) if v < c.condition.target_value => {
+                            c.condition.status_reason.clone()
+                        }
+                        _ => None,
+                    },
                     category: c.condition.category,
                     description: c.condition.description,
                     metric: c.condition.metric,
@@ -303,7 +327,7 @@ impl From<TrialRecord> for TrialResponse {
             milestones: t
                 .milestones
                 .into_iter()
-                .map(|m| PublicMilestone { kind: m.kind, title: m.title, due_on: m.due_on, status: m.status })
+                .map(|m| PublicMilestone { id: m.id, kind: m.kind, title: m.title, due_on: m.due_on, status: m.status })
                 .collect(),
             enforcement_actions: t
                 .enforcement
@@ -319,7 +343,8 @@ impl From<TrialRecord> for TrialResponse {
                 .observations
                 .into_iter()
                 .map(|o| PublicObservation {
-                    kind: o.observation.kind.clone(),
+                    id: o.observation.id,
+                    kind: o.observation.kind,
                     body: o.text().to_string(),
                     at: utc(o.observation.created_at),
                     replies: o
@@ -347,8 +372,9 @@ impl From<TrialRecord> for TrialResponse {
 }
 
 /// A trial page (or refusal notice) by reference, e.g. `SBX-2027-00001`, or id.
-#[utoipa::path(get, path = "/api/v1/register/{reference}", tag = "register", params(("reference" = String, Path, description = "Reference or id")),
-    responses((status = 200, body = TrialResponse), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "register", params(("reference" = String, Path, description = "Reference or id")),
+    responses((status = 200, body = TrialResponse)))]
+#[get("/register/{reference}")]
 pub async fn trial(
     ctx: web::Data<AppContext>,
     req: HttpRequest,
@@ -396,11 +422,11 @@ fn csv_rows(entries: Vec<crate::app::register::Entry>, header: bool) -> Result<V
                 r.reference,
                 r.title,
                 r.status.as_str().to_string(),
-                r.decision.unwrap_or_default(),
+                r.decision.map(|d| d.as_str().to_string()).unwrap_or_default(),
                 date(r.decided_on),
                 r.intervention.map(|i| i.as_str().to_string()).unwrap_or_default(),
                 r.organisation.unwrap_or_default(),
-                r.applicant_kind.unwrap_or_default(),
+                r.applicant_kind.map(|k| k.as_str().to_string()).unwrap_or_default(),
                 r.zone.unwrap_or_default(),
                 r.planning_authority.as_ref().map(|a| a.code.clone()).unwrap_or_default(),
                 r.planning_authority.map(|a| a.name).unwrap_or_default(),
@@ -419,8 +445,9 @@ fn csv_rows(entries: Vec<crate::app::register::Entry>, header: bool) -> Result<V
 /// filtered like the list. The body is streamed in chunks of `CSV_CHUNK` entries, each read by
 /// keyset from an index, so that memory and the cost per row stay flat however large the
 /// register grows (at the price of an ETag, which would need the whole body first).
-#[utoipa::path(get, path = "/api/v1/register.csv", tag = "register", params(RegisterParams),
+#[utoipa::path(tag = "register", params(RegisterParams),
     responses((status = 200, description = "CSV", content_type = "text/csv")))]
+#[get("/register.csv")]
 pub async fn csv(ctx: web::Data<AppContext>, params: web::Query<RegisterParams>) -> AppResult<HttpResponse> {
     let p = params.into_inner();
     let mut e = FieldErrors::new();
@@ -475,8 +502,9 @@ fn describe(action: &str, to: &str) -> &'static str {
 }
 
 /// Register events (decisions, starts, suspensions, revocations, completions) as Atom.
-#[utoipa::path(get, path = "/api/v1/register/feed.atom", tag = "register",
+#[utoipa::path(tag = "register",
     responses((status = 200, description = "Atom feed", content_type = "application/atom+xml")))]
+#[get("/register/feed.atom")]
 pub async fn feed(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<HttpResponse> {
     use atom_syndication::{Entry as AtomEntry, Feed, FixedDateTime, Link, Person, Text};
     let items = register::feed(&ctx, 50).await?;
@@ -531,7 +559,8 @@ pub async fn feed(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<Htt
 
 /// Statistics: inclusion, spatial spread, timeliness, compliance, carbon and community ownership,
 /// each with its definition and the time it was computed.
-#[utoipa::path(get, path = "/api/v1/stats", tag = "register", responses((status = 200, body = crate::app::stats::Stats)))]
+#[utoipa::path(tag = "register", responses((status = 200, body = crate::app::stats::Stats)))]
+#[get("/stats")]
 pub async fn stats(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<HttpResponse> {
     let s = crate::app::stats::stats(&ctx).await?;
     let body = serde_json::to_vec(&s).map_err(AppError::internal)?;
@@ -539,7 +568,8 @@ pub async fn stats(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<Ht
 }
 
 /// The learning register: per provision, every completed trial's recommendation and a tally.
-#[utoipa::path(get, path = "/api/v1/learning", tag = "register", responses((status = 200, body = [crate::app::stats::LearningEntry])))]
+#[utoipa::path(tag = "register", responses((status = 200, body = [crate::app::stats::LearningEntry])))]
+#[get("/learning")]
 pub async fn learning(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<HttpResponse> {
     let l = crate::app::stats::learning(&ctx).await?;
     let body = serde_json::to_vec(&l).map_err(AppError::internal)?;

@@ -5,7 +5,7 @@ use actix_multipart::Multipart;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use crate::app::monitoring::EvidenceFile;
+use crate::app::conditions::EvidenceFile;
 use crate::error::AppError;
 
 /// The parts of an evidence form.

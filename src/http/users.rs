@@ -1,20 +1,26 @@
-//! `/api/v1/users` (admin) and `/api/v1/admin/outbox`.
+//! `/api/v1/users`: user administration (admin).
 
+use actix_web::{get, patch, post};
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::{list_response, utc, UserResponse};
+use super::dto::{list_response, UserResponse};
 use super::extract::AuthUser;
-use super::input::{parse_required, Field, PageParams};
+use super::input::PageParams;
+use super::problem::Problem;
+use crate::app::input::{parse_required, Field};
 use crate::app::users::{AccessChange, NewAccount};
-use crate::app::{outbox_admin, users, AppContext};
-use crate::db::models::OutboundEmail;
+use crate::app::{users, AppContext};
 use crate::db::users::UserFilter;
 use crate::domain::account::{DisplayName, EmailAddress, NewPassword, Role};
 use crate::domain::FieldErrors;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(create).service(get).service(update);
+}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -30,14 +36,12 @@ pub struct UserListParams {
 }
 
 /// List users (admin).
-#[utoipa::path(
-    get, path = "/api/v1/users", tag = "users", params(UserListParams), security(("bearer" = [])),
+#[utoipa::path(tag = "users", params(UserListParams), security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of users; see X-Total-Count and Link", body = [UserResponse]),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
+#[get("/users")]
 pub async fn list(
     ctx: web::Data<AppContext>,
     user: AuthUser,
@@ -90,15 +94,13 @@ pub struct CreateUserRequest {
 }
 
 /// Create a user of any role, typically an inspector or admin (admin).
-#[utoipa::path(
-    post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "users", request_body = CreateUserRequest, security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = UserResponse),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Email already registered", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
+#[post("/users")]
 pub async fn create(
     ctx: web::Data<AppContext>,
     user: AuthUser,
@@ -130,15 +132,13 @@ pub async fn create(
 }
 
 /// Read a user (admin).
-#[utoipa::path(
-    get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, body = UserResponse),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
+#[get("/users/{id}")]
 pub async fn get(ctx: web::Data<AppContext>, user: AuthUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let account = users::get(&ctx, &user.0, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(account)))
@@ -156,17 +156,14 @@ pub struct UpdateUserRequest {
 }
 
 /// Disable or enable a user, or change their role (admin). Their existing tokens stop working.
-#[utoipa::path(
-    patch, path = "/api/v1/users/{id}", tag = "users", request_body = UpdateUserRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "users", request_body = UpdateUserRequest, security(("bearer" = [])),
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, body = UserResponse),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Would lock out the last admin or yourself", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
+#[patch("/users/{id}")]
 pub async fn update(
     ctx: web::Data<AppContext>,
     user: AuthUser,
@@ -188,91 +185,4 @@ pub async fn update(
     e.into_result()?;
     let account = users::change_access(&ctx, &user.0, id.into_inner(), AccessChange { disabled, role }).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(account)))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OutboxEmailResponse {
-    pub id: i64,
-    pub to: String,
-    pub category: String,
-    pub subject: String,
-    pub status: String,
-    pub attempts: i32,
-    pub next_attempt_at: DateTime<Utc>,
-    pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
-}
-
-impl From<OutboundEmail> for OutboxEmailResponse {
-    fn from(r: OutboundEmail) -> Self {
-        OutboxEmailResponse {
-            id: r.id,
-            to: r.to_address,
-            category: r.category,
-            subject: r.subject,
-            status: r.status,
-            attempts: r.attempts,
-            next_attempt_at: utc(r.next_attempt_at),
-            last_error: r.last_error,
-            created_at: utc(r.created_at),
-            sent_at: r.sent_at.map(utc),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct OutboxParams {
-    /// `pending`, `sending`, `sent` or `dead`.
-    pub status: Option<String>,
-    pub page: Option<String>,
-    pub per_page: Option<String>,
-}
-
-/// The email outbox, newest first (admin). `?status=dead` shows mail that could not be delivered.
-#[utoipa::path(
-    get, path = "/api/v1/admin/outbox", tag = "admin", params(OutboxParams), security(("bearer" = [])),
-    responses(
-        (status = 200, body = [OutboxEmailResponse]),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn outbox(
-    ctx: web::Data<AppContext>,
-    user: AuthUser,
-    req: HttpRequest,
-    params: web::Query<OutboxParams>,
-) -> AppResult<HttpResponse> {
-    let p = params.into_inner();
-    let mut e = FieldErrors::new();
-    let status = match p.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s @ ("pending" | "sending" | "sent" | "dead")) => Some(s.to_string()),
-        Some(_) => {
-            e.add("status", "must be pending, sending, sent or dead");
-            None
-        }
-        None => None,
-    };
-    let lists = &ctx.settings.lists;
-    let page =
-        PageParams { page: p.page, per_page: p.per_page }.parse(&mut e, lists.default_per_page, lists.max_per_page);
-    e.into_result()?;
-    let result = outbox_admin::list(&ctx, &user.0, status, page).await?;
-    Ok(list_response(&req, result, OutboxEmailResponse::from))
-}
-
-/// Put a dead email back in the queue (admin).
-#[utoipa::path(
-    post, path = "/api/v1/admin/outbox/{id}/resend", tag = "admin", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Outbox row id")),
-    responses(
-        (status = 200, body = OutboxEmailResponse),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not dead", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn resend(ctx: web::Data<AppContext>, user: AuthUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let row = outbox_admin::resend(&ctx, &user.0, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(OutboxEmailResponse::from(row)))
 }

@@ -89,11 +89,9 @@ async fn condition_overdue(ctx: &AppContext, stale: Condition) -> AppResult<bool
     ctx.db
         .write(move |c| {
             let Some(cond) = repo::find_condition(c, stale.id)? else { return Ok(false) };
-            let status: ConditionStatus = cond.status.parse().unwrap_or(ConditionStatus::Pending);
+            let status: ConditionStatus = cond.status;
             let Ok(next) = condition_transition(status, ConditionEvent::MarkOverdue) else { return Ok(false) };
-            if cond.due_on >= now.date()
-                || !repo::set_condition_status(c, cond.id, cond.version, next.as_str(), None, now)?
-            {
+            if cond.due_on >= now.date() || !repo::set_condition_status(c, cond.id, cond.version, next, None, now)? {
                 return Ok(false);
             }
             let Some(app) = case_repo::find_application(c, cond.application_id)? else { return Ok(false) };
@@ -131,11 +129,9 @@ async fn milestone_overdue(ctx: &AppContext, stale: Milestone) -> AppResult<bool
     ctx.db
         .write(move |c| {
             let Some(m) = case_repo::find_milestone(c, stale.id)? else { return Ok(false) };
-            let status: MilestoneStatus = m.status.parse().unwrap_or(MilestoneStatus::Scheduled);
+            let status: MilestoneStatus = m.status;
             let Ok(next) = milestone_transition(status, MilestoneEvent::MarkOverdue) else { return Ok(false) };
-            if m.due_on >= now.date()
-                || !case_repo::update_milestone(c, m.id, m.version, next.as_str(), None, None, now)?
-            {
+            if m.due_on >= now.date() || !case_repo::update_milestone(c, m.id, m.version, next, None, None, now)? {
                 return Ok(false);
             }
             let Some(app) = case_repo::find_application(c, m.application_id)? else { return Ok(false) };

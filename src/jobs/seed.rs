@@ -20,8 +20,14 @@ use crate::db::schema::{
     recommendations, requested_derogations, screenings,
 };
 use crate::db::{audit, catalogue, users, write_tx, Db, DbConn, DbError};
+use crate::domain::account::{OrganisationKind, Role};
 use crate::domain::application::default_milestones;
-use crate::domain::case::{Intervention, SCREENING_CRITERIA};
+use crate::domain::case::{Intervention, Status};
+use crate::domain::community::{AttestationStance, ObservationKind, Visibility};
+use crate::domain::decision::{CriterionOutcome, Decision, RecommendationKind, ScreeningCriterion};
+use crate::domain::monitoring::{
+    ConditionCategory, ConditionStatus, EnforcementKind, EvidenceOutcome, MilestoneStatus,
+};
 
 pub const DEMO_PASSWORD: &str = "sandbox-demo-password-2026";
 
@@ -41,25 +47,25 @@ const ZONES: [(&str, &str, &str, Option<&str>, f64); 6] = [
     ("Oxford Low Carbon Hub", "E07000178", "Oxford City Council", None, 30.0),
 ];
 
-const KINDS: [&str; 6] =
-    ["community_owned_enterprise", "community_group", "sme", "large_business", "public_body", "charity"];
+const KINDS: [OrganisationKind; 6] = OrganisationKind::ALL;
 
-const STATES: [(&str, u32); 12] = [
-    ("draft", 6),
-    ("submitted", 6),
-    ("screening", 6),
-    ("information_requested", 4),
-    ("assessment", 6),
-    ("approved", 6),
-    ("active", 24),
-    ("suspended", 4),
-    ("revoked", 3),
-    ("completed", 15),
-    ("refused", 12),
-    ("withdrawn", 8),
+/// How often each state is seeded (relative weights).
+const STATES: [(Status, u32); 12] = [
+    (Status::Draft, 6),
+    (Status::Submitted, 6),
+    (Status::Screening, 6),
+    (Status::InformationRequested, 4),
+    (Status::Assessment, 6),
+    (Status::Approved, 6),
+    (Status::Active, 24),
+    (Status::Suspended, 4),
+    (Status::Revoked, 3),
+    (Status::Completed, 15),
+    (Status::Refused, 12),
+    (Status::Withdrawn, 8),
 ];
 
-fn pick_state(rng: &mut StdRng) -> &'static str {
+fn pick_state(rng: &mut StdRng) -> Status {
     let total: u32 = STATES.iter().map(|s| s.1).sum();
     let mut n = rng.gen_range(0..total);
     for (s, w) in STATES {
@@ -68,7 +74,7 @@ fn pick_state(rng: &mut StdRng) -> &'static str {
         }
         n -= w;
     }
-    "active"
+    Status::Active
 }
 
 /// A zone and the provisions (id, code, longest trial) allowed in it.
@@ -77,7 +83,7 @@ type SeedZone = (i64, Vec<(i64, String, i32)>);
 struct People {
     admin: i64,
     inspectors: Vec<i64>,
-    innovators: Vec<(i64, i64, &'static str)>,
+    innovators: Vec<(i64, i64, OrganisationKind)>,
     community: Vec<i64>,
 }
 
@@ -85,7 +91,7 @@ fn make_user(
     c: &mut DbConn,
     email: &str,
     name: &str,
-    role: &str,
+    role: Role,
     org: Option<i64>,
     hash: &str,
     now: NaiveDateTime,
@@ -111,7 +117,7 @@ fn make_user(
 }
 
 fn people(c: &mut DbConn, hash: &str, now: NaiveDateTime, innovators: usize) -> QueryResult<People> {
-    let admin = make_user(c, "admin@demo.sandbox.example", "Demo Administrator", "admin", None, hash, now)?;
+    let admin = make_user(c, "admin@demo.sandbox.example", "Demo Administrator", Role::Admin, None, hash, now)?;
     let names = ["Ivy Okafor", "Tom Hughes", "Priya Shah", "Megan Evans", "Dan Kowalski"];
     let mut inspectors = Vec::new();
     for (i, n) in names.iter().enumerate() {
@@ -119,7 +125,7 @@ fn people(c: &mut DbConn, hash: &str, now: NaiveDateTime, innovators: usize) -> 
             c,
             &format!("inspector{}@demo.sandbox.example", i + 1),
             n,
-            "inspector",
+            Role::Inspector,
             None,
             hash,
             now,
@@ -145,7 +151,7 @@ fn people(c: &mut DbConn, hash: &str, now: NaiveDateTime, innovators: usize) -> 
             c,
             &format!("innovator{}@demo.sandbox.example", i + 1),
             &format!("Innovator {}", i + 1),
-            "innovator",
+            Role::Innovator,
             Some(org.id),
             hash,
             now,
@@ -158,7 +164,7 @@ fn people(c: &mut DbConn, hash: &str, now: NaiveDateTime, innovators: usize) -> 
             c,
             &format!("resident{}@demo.sandbox.example", i + 1),
             &format!("Resident {}", i + 1),
-            "community",
+            Role::Community,
             None,
             hash,
             now,
@@ -377,8 +383,8 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
     // Dates: every decision is in the past; completed trials have ended, active ones have begun,
     // approved ones start soon.
     let decided_days_ago = match state {
-        "completed" => rng.gen_range(450..900),
-        "active" | "suspended" | "revoked" => rng.gen_range(60..420),
+        Status::Completed => rng.gen_range(450..900),
+        Status::Active | Status::Suspended | Status::Revoked => rng.gen_range(60..420),
         _ => rng.gen_range(5..400),
     };
     let decided_at = (today - TimeDelta::days(decided_days_ago)).and_hms_opt(15, 0, 0).unwrap_or_default();
@@ -386,11 +392,11 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
     let created = submitted_at - TimeDelta::days(rng.gen_range(1..10));
     let paused = if rng.gen_bool(0.3) { rng.gen_range(2..10) * 86_400 } else { 0 };
     let start = match state {
-        "approved" => today + TimeDelta::days(rng.gen_range(1..60)),
+        Status::Approved => today + TimeDelta::days(rng.gen_range(1..60)),
         _ => decided_at.date() + TimeDelta::days(rng.gen_range(0..30)),
     };
     let months = match state {
-        "completed" => rng.gen_range(6..=12u32),
+        Status::Completed => rng.gen_range(6..=12u32),
         _ => rng.gen_range(12..=24u32),
     };
     let end = start.checked_add_months(chrono::Months::new(months)).unwrap_or(start);
@@ -400,9 +406,9 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
         n + 1,
         ["the old town", "a terrace", "an estate", "a market square", "the harbour"][rng.gen_range(0..5)]
     );
-    let submitted = state != "draft";
-    let decided = matches!(state, "approved" | "active" | "suspended" | "revoked" | "completed" | "refused");
-    let public = matches!(state, "approved" | "active" | "suspended" | "revoked" | "completed");
+    let submitted = state != Status::Draft;
+    let public = state.is_public_trial();
+    let decided = public || state == Status::Refused;
     let reference = if submitted {
         *seq += 1;
         Some(format!("SBX-{}-{:05}", cx.reference_year, *seq))
@@ -416,12 +422,12 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
         reference,
         author_id: author,
         organisation_id: Some(org),
-        applicant_kind: Some(s(kind)),
-        status: s(state),
-        resume_status: (state == "information_requested").then(|| s("assessment")),
+        applicant_kind: Some(kind),
+        status: state,
+        resume_status: (state == Status::InformationRequested).then_some(Status::Assessment),
         title,
         summary: Some(s("A demonstration trial.")),
-        intervention: Some(s(intervention.as_str())),
+        intervention: Some(intervention),
         zone_id: Some(*zone_id),
         site_address: Some(format!("{} High Street", rng.gen_range(1..200))),
         site_postcode: Some(format!("{postcode_area} {}AB", rng.gen_range(1..9))),
@@ -434,19 +440,18 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
         need_for_derogation: Some(s("The rule blocks the installation as designed.")),
         safeguards: Some(s("Heritage review, noise limits, monthly reporting.")),
         exit_plan: Some(s("Equipment removed and the site made good.")),
-        assigned_inspector_id: (submitted && state != "submitted").then_some(inspector),
+        assigned_inspector_id: (submitted && state != Status::Submitted).then_some(inspector),
         submitted_at: submitted.then_some(submitted_at),
         decided_at: decided.then_some(decided_at),
-        decision: decided.then(|| s(if public { "approved" } else { "refused" })),
+        decision: decided.then_some(if public { Decision::Approved } else { Decision::Refused }),
         decision_reasons: decided.then(|| {
             s(if public { "Clear community benefit with safeguards." } else { "The harm outweighs the benefit." })
         }),
         trial_start_date: public.then_some(start),
         trial_end_date: public.then_some(end),
-        started_at: matches!(state, "active" | "suspended" | "revoked" | "completed")
-            .then_some(start.and_hms_opt(9, 0, 0).unwrap_or_default()),
-        closed_at: matches!(state, "revoked" | "completed" | "refused" | "withdrawn").then_some(decided_at),
-        paused_since: (state == "information_requested").then_some(decided_at),
+        started_at: (public && state != Status::Approved).then_some(start.and_hms_opt(9, 0, 0).unwrap_or_default()),
+        closed_at: state.is_closed().then_some(decided_at),
+        paused_since: (state == Status::InformationRequested).then_some(decided_at),
         paused_seconds: paused,
         version: 1,
         created_at: created,
@@ -473,7 +478,7 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
         return;
     }
     chain.push(rows, Some(author), "application.submitted", "draft", "submitted", submitted_at);
-    if state == "submitted" {
+    if state == Status::Submitted {
         return;
     }
     chain.push(
@@ -484,17 +489,17 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
         "screening",
         submitted_at + TimeDelta::days(1),
     );
-    let withdrawn_early = state == "withdrawn" && rng.gen_bool(0.5);
-    let screened = state != "screening" && !withdrawn_early;
+    let withdrawn_early = state == Status::Withdrawn && rng.gen_bool(0.5);
+    let screened = state != Status::Screening && !withdrawn_early;
     if screened {
-        let all_met = state != "refused" || rng.gen_bool(0.5);
-        for (i, crit) in SCREENING_CRITERIA.iter().enumerate() {
+        let all_met = state != Status::Refused || rng.gen_bool(0.5);
+        for (i, crit) in ScreeningCriterion::ALL.iter().enumerate() {
             let met = all_met || i > 0;
             rows.screenings.push(Screening {
                 id: take(&mut ids.screening),
                 application_id: app_id,
-                criterion: s(crit),
-                outcome: s(if met { "met" } else { "not_met" }),
+                criterion: *crit,
+                outcome: if met { CriterionOutcome::Met } else { CriterionOutcome::NotMet },
                 note: s(if met { "Satisfied." } else { "Not innovative: already permitted elsewhere." }),
                 screened_by: inspector,
                 created_at: submitted_at + TimeDelta::days(3),
@@ -504,11 +509,11 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
         chain.push(rows, Some(inspector), "application.screened", "screening", to, submitted_at + TimeDelta::days(3));
     }
     match state {
-        "withdrawn" => {
+        Status::Withdrawn => {
             let from = if screened { "assessment" } else { "screening" };
             return chain.push(rows, Some(author), "application.withdrawn", from, "withdrawn", decided_at);
         }
-        "information_requested" => {
+        Status::InformationRequested => {
             rows.information_requests.push(InformationRequest {
                 id: take(&mut ids.information_request),
                 application_id: app_id,
@@ -529,8 +534,8 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
                 decided_at,
             );
         }
-        "screening" | "assessment" => return,
-        "refused" => {
+        Status::Screening | Status::Assessment => return,
+        Status::Refused => {
             if chain.last_to == "assessment" {
                 chain.push(rows, Some(inspector), "application.refused", "assessment", "refused", decided_at);
             }
@@ -540,46 +545,48 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
     }
     // Public trials.
     chain.push(rows, Some(inspector), "application.approved", "assessment", "approved", decided_at);
-    let statuses_done = ["met", "met", "pending"];
+    use ConditionStatus as C;
+    let statuses_done = [C::Met, C::Met, C::Pending];
     for (i, (cat, desc, unit, target)) in [
-        ("community_fund", "Payments into the community fund", "GBP", 5000.0),
-        ("bill_savings", "Households with lower bills", "households", 40.0),
+        (ConditionCategory::CommunityFund, "Payments into the community fund", "GBP", 5000.0),
+        (ConditionCategory::BillSavings, "Households with lower bills", "households", 40.0),
     ]
     .iter()
     .enumerate()
     {
         let status = match state {
-            "completed" => statuses_done[i],
-            "suspended" | "revoked" => {
+            Status::Completed => statuses_done[i],
+            Status::Suspended | Status::Revoked => {
                 if i == 0 {
-                    "breached"
+                    C::Breached
                 } else {
-                    "overdue"
+                    C::Overdue
                 }
             }
-            "active" => ["pending", "evidence_submitted", "met", "overdue", "waived"][rng.gen_range(0..5)],
-            _ => "pending",
+            Status::Active => [C::Pending, C::EvidenceSubmitted, C::Met, C::Overdue, C::Waived][rng.gen_range(0..5)],
+            _ => C::Pending,
         };
         let due_on = start + TimeDelta::days(180 + 120 * i as i64);
         // As the daily scheduler pass would have left it: nothing pending is past its date.
-        let status = if status == "pending" && due_on < today && state != "approved" { "overdue" } else { status };
+        let status =
+            if status == C::Pending && due_on < today && state != Status::Approved { C::Overdue } else { status };
         let cid = take(&mut ids.condition);
         rows.conditions.push(Condition {
             id: cid,
             application_id: app_id,
-            category: s(cat),
+            category: *cat,
             description: s(desc),
             metric: s(desc),
             target_value: *target,
             unit: s(unit),
             due_on,
-            status: s(status),
+            status,
             status_reason: None,
             version: 1,
             created_at: decided_at,
             updated_at: decided_at,
         });
-        if matches!(status, "met" | "evidence_submitted") {
+        if matches!(status, C::Met | C::EvidenceSubmitted) {
             let eid = take(&mut ids.evidence);
             rows.evidence.push(Evidence {
                 id: eid,
@@ -592,22 +599,22 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
                 file_type: None,
                 file_size: None,
                 file_sha256: None,
-                outcome: s(if status == "met" { "verified" } else { "pending" }),
+                outcome: if status == C::Met { EvidenceOutcome::Verified } else { EvidenceOutcome::Pending },
                 feedback: None,
-                reviewed_by: (status == "met").then_some(inspector),
-                reviewed_at: (status == "met").then_some(decided_at + TimeDelta::days(205)),
+                reviewed_by: (status == C::Met).then_some(inspector),
+                reviewed_at: (status == C::Met).then_some(decided_at + TimeDelta::days(205)),
                 created_at: decided_at + TimeDelta::days(200),
             });
             if rng.gen_bool(0.4) {
-                let stance = if rng.gen_bool(0.8) { "confirm" } else { "dispute" };
+                let stance = if rng.gen_bool(0.8) { AttestationStance::Confirm } else { AttestationStance::Dispute };
                 rows.attestations.push(Attestation {
                     id: take(&mut ids.attestation),
                     application_id: app_id,
                     condition_id: cid,
                     evidence_id: Some(eid),
                     user_id: p.community[rng.gen_range(0..p.community.len())],
-                    stance: s(stance),
-                    comment: s(if stance == "confirm" {
+                    stance,
+                    comment: s(if stance == AttestationStance::Confirm {
                         "Our group saw the payment."
                     } else {
                         "Nothing has reached us yet."
@@ -618,31 +625,32 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
         }
     }
     for (kind, title, due) in default_milestones(start, end) {
+        use MilestoneStatus as M;
         let status = match state {
-            "completed" => "accepted",
-            _ if due < today => ["accepted", "accepted", "overdue", "submitted"][rng.gen_range(0..4)],
-            _ => "scheduled",
+            Status::Completed => M::Accepted,
+            _ if due < today => [M::Accepted, M::Accepted, M::Overdue, M::Submitted][rng.gen_range(0..4)],
+            _ => M::Scheduled,
         };
-        let reported = status != "scheduled" && status != "overdue";
+        let reported = status != M::Scheduled && status != M::Overdue;
         let reported_at =
             reported.then(|| (due - TimeDelta::days(rng.gen_range(-5..10))).and_hms_opt(12, 0, 0).unwrap_or_default());
         rows.milestones.push(Milestone {
             id: take(&mut ids.milestone),
             application_id: app_id,
-            kind: s(kind.as_str()),
+            kind,
             title,
             due_on: due,
-            status: s(status),
+            status,
             report: reported.then(|| s("Progress as planned.")),
             reported_at,
-            review_note: (status == "accepted").then(|| s("Accepted.")),
-            reviewed_at: (status == "accepted").then_some(reported_at.unwrap_or(decided_at)),
+            review_note: (status == M::Accepted).then(|| s("Accepted.")),
+            reviewed_at: (status == M::Accepted).then_some(reported_at.unwrap_or(decided_at)),
             version: 1,
             created_at: decided_at,
             updated_at: decided_at,
         });
     }
-    if state == "approved" {
+    if state == Status::Approved {
         return;
     }
     let started = start.and_hms_opt(9, 0, 0).unwrap_or_default();
@@ -652,9 +660,9 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
             id: take(&mut ids.observation),
             application_id: app_id,
             author_id: p.community[rng.gen_range(0..p.community.len())],
-            kind: s(["comment", "concern", "support"][rng.gen_range(0..3)]),
+            kind: ObservationKind::ALL[rng.gen_range(0..ObservationKind::ALL.len())],
             body: s("Quiet installation; we would like a public meeting."),
-            visibility: s("published"),
+            visibility: Visibility::Published,
             published_body: None,
             moderation_reason: None,
             moderated_by: None,
@@ -663,11 +671,11 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
             created_at: started + TimeDelta::days(30),
         });
     }
-    let enforcement = |rows: &mut Rows, ids: &mut NextIds, kind: &str, reasons: &str, at: NaiveDateTime| {
+    let enforcement = |rows: &mut Rows, ids: &mut NextIds, kind: EnforcementKind, reasons: &str, at: NaiveDateTime| {
         rows.enforcement.push(EnforcementAction {
             id: take(&mut ids.enforcement),
             application_id: app_id,
-            kind: s(kind),
+            kind,
             reasons: s(reasons),
             new_end_date: None,
             actor_id: inspector,
@@ -675,17 +683,17 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
         })
     };
     match state {
-        "suspended" | "revoked" => {
+        Status::Suspended | Status::Revoked => {
             let at = started + TimeDelta::days(120);
-            enforcement(rows, ids, "suspension", "Community fund payments missed.", at);
+            enforcement(rows, ids, EnforcementKind::Suspension, "Community fund payments missed.", at);
             chain.push(rows, Some(inspector), "trial.suspended", "active", "suspended", at);
-            if state == "revoked" {
+            if state == Status::Revoked {
                 let at = at + TimeDelta::days(30);
-                enforcement(rows, ids, "revocation", "Breaches not remedied.", at);
+                enforcement(rows, ids, EnforcementKind::Revocation, "Breaches not remedied.", at);
                 chain.push(rows, Some(inspector), "trial.revoked", "suspended", "revoked", at);
             }
         }
-        "completed" => {
+        Status::Completed => {
             let at = end.and_hms_opt(12, 0, 0).unwrap_or_default();
             let eval = take(&mut ids.evaluation);
             rows.evaluations.push(Evaluation {
@@ -703,7 +711,7 @@ fn seed_case(rows: &mut Rows, ids: &mut NextIds, rng: &mut StdRng, cx: &Context<
                     evaluation_id: eval,
                     application_id: app_id,
                     provision_id: *pid,
-                    recommendation: s(["make_permanent", "amend", "do_not_adopt", "inconclusive"][rng.gen_range(0..4)]),
+                    recommendation: RecommendationKind::ALL[rng.gen_range(0..RecommendationKind::ALL.len())],
                     rationale: s("What the trial found."),
                 });
             }

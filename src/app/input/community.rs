@@ -1,0 +1,203 @@
+//! What community members and moderators send: observations, replies, moderation, attestations,
+//! follows and notification preferences.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{finish, parse_required, Field, Parsed};
+use crate::domain::application::text;
+use crate::domain::community::{AttestationStance, ObservationKind};
+use crate::domain::FieldErrors;
+
+/// The longest observation, reply, redacted text or attestation comment.
+pub const MAX_POST: usize = 4000;
+/// The longest moderation reason.
+pub const MAX_MODERATION_REASON: usize = 2000;
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationBody {
+    #[serde(default)]
+    #[schema(value_type = ObservationKind)]
+    pub kind: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = String, max_length = 4000)]
+    pub body: Field<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservationInput {
+    pub kind: ObservationKind,
+    pub body: String,
+}
+
+impl ObservationBody {
+    pub fn parse(self) -> Parsed<ObservationInput> {
+        let mut e = FieldErrors::new();
+        let kind = parse_required(self.kind, &mut e, "kind", |s| s.parse::<ObservationKind>());
+        let body = parse_required(self.body, &mut e, "body", |s| text(s, MAX_POST));
+        let parsed = match (kind, body) {
+            (Some(kind), Some(body)) => Some(ObservationInput { kind, body }),
+            _ => None,
+        };
+        finish(e, parsed)
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyBody {
+    #[serde(default)]
+    #[schema(value_type = String, max_length = 4000)]
+    pub body: Field<String>,
+}
+
+impl ReplyBody {
+    pub fn parse(self) -> Parsed<String> {
+        let mut e = FieldErrors::new();
+        let body = parse_required(self.body, &mut e, "body", |s| text(s, MAX_POST));
+        finish(e, body)
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModerateBody {
+    /// `hide` or `redact`.
+    #[serde(default)]
+    #[schema(value_type = String, pattern = "^(hide|redact)$")]
+    pub action: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub reason: Field<String>,
+    /// With `redact`: the text to publish instead.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub redacted_body: Field<String>,
+}
+
+/// A moderation: hide (no text) or publish `redacted` instead of the original.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Moderation {
+    pub redacted: Option<String>,
+    pub reason: String,
+}
+
+impl ModerateBody {
+    pub fn parse(self) -> Parsed<Moderation> {
+        let mut e = FieldErrors::new();
+        let redact = parse_required(self.action, &mut e, "action", |s| match s {
+            "hide" => Ok(false),
+            "redact" => Ok(true),
+            _ => Err("must be hide or redact".to_string()),
+        });
+        let reason = parse_required(self.reason, &mut e, "reason", |s| text(s, MAX_MODERATION_REASON));
+        let redacted = match self.redacted_body.optional(&mut e, "redacted_body") {
+            Some(Some(t)) => e.check("redacted_body", text(&t, MAX_POST)),
+            Some(None) => None,
+            None => None,
+        };
+        if redact == Some(true) && redacted.is_none() && !e.0.iter().any(|f| f.field == "redacted_body") {
+            e.add("redacted_body", "is required to redact");
+        }
+        let parsed = match (redact, reason) {
+            (Some(redact), Some(reason)) => Some(Moderation { redacted: if redact { redacted } else { None }, reason }),
+            _ => None,
+        };
+        finish(e, parsed)
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttestationBody {
+    #[serde(default)]
+    #[schema(value_type = AttestationStance)]
+    pub stance: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = String, max_length = 4000)]
+    pub comment: Field<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttestationInput {
+    pub stance: AttestationStance,
+    pub comment: String,
+}
+
+impl AttestationBody {
+    pub fn parse(self) -> Parsed<AttestationInput> {
+        let mut e = FieldErrors::new();
+        let stance = parse_required(self.stance, &mut e, "stance", |s| s.parse::<AttestationStance>());
+        let comment = parse_required(self.comment, &mut e, "comment", |s| text(s, MAX_POST));
+        let parsed = match (stance, comment) {
+            (Some(stance), Some(comment)) => Some(AttestationInput { stance, comment }),
+            _ => None,
+        };
+        finish(e, parsed)
+    }
+}
+
+/// What a user follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Trial(i64),
+    Zone(i64),
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowBody {
+    /// A trial to follow…
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub application_id: Field<i64>,
+    /// …or a zone.
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub zone_id: Field<i64>,
+}
+
+impl FollowBody {
+    pub fn parse(self) -> Parsed<Target> {
+        let mut e = FieldErrors::new();
+        let app = self.application_id.optional(&mut e, "application_id").flatten();
+        let zone = self.zone_id.optional(&mut e, "zone_id").flatten();
+        let target = match (app, zone) {
+            (Some(a), None) => Some(Target::Trial(a)),
+            (None, Some(z)) => Some(Target::Zone(z)),
+            _ => {
+                if e.is_empty() {
+                    e.add("body", "send application_id or zone_id (one of them)");
+                }
+                None
+            }
+        };
+        finish(e, target)
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PreferencesBody {
+    /// Category → on/off. Categories: `case_updates`, `new_cases`, `reminders`, `community`,
+    /// `followed_trials`. Security mail (verification, password reset) is always sent.
+    pub categories: serde_json::Map<String, serde_json::Value>,
+}
+
+impl PreferencesBody {
+    pub fn parse(self) -> Parsed<Vec<(String, bool)>> {
+        let mut e = FieldErrors::new();
+        let mut wanted = Vec::new();
+        for (k, v) in self.categories {
+            match v.as_bool() {
+                Some(b) => wanted.push((k, b)),
+                None => e.add(format!("categories.{k}"), "must be true or false"),
+            }
+        }
+        finish(e, Some(wanted))
+    }
+
+    pub fn of(list: Vec<(String, bool)>) -> Self {
+        PreferencesBody { categories: list.into_iter().map(|(k, v)| (k, serde_json::Value::Bool(v))).collect() }
+    }
+}

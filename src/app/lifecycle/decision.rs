@@ -1,0 +1,230 @@
+//! Screening, information requests and their answers, and the decision: approval with its
+//! derogations, conditions and milestones, or refusal.
+
+use chrono::NaiveDate;
+use serde_json::json;
+
+use super::{close_pause, run};
+use crate::app::case_mail::To;
+use crate::app::cases::CaseView;
+use crate::app::input::decision::InformationRequestInput;
+use crate::app::input::Parsed;
+use crate::app::tx::Expected;
+use crate::app::AppContext;
+use crate::db::cases::{self as repo, NewCondition, NewMilestone};
+use crate::domain::application::{check_approval, default_milestones, Approval, ProvisionFacts};
+use crate::domain::case::{CaseAction, Facts, Status};
+use crate::domain::decision::{CriterionOutcome, CriterionResult, Decision};
+use crate::domain::monitoring::{ConditionStatus, MilestoneStatus};
+use crate::domain::policy::Actor;
+use crate::error::{AppError, AppResult};
+
+pub async fn screen(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: i64,
+    expected: Expected,
+    criteria: Parsed<Vec<CriterionResult>>,
+) -> AppResult<CaseView> {
+    run(ctx, actor, move |tx| {
+        let all_met = criteria.as_ref().map(|c| c.iter().all(|c| c.met)).unwrap_or(true);
+        let facts = Facts { all_criteria_met: all_met, resume: None };
+        let (mut app, from, to) = tx.open(id, CaseAction::Screen, facts, expected)?;
+        let criteria = criteria?;
+        for c in &criteria {
+            let outcome = if c.met { CriterionOutcome::Met } else { CriterionOutcome::NotMet };
+            repo::insert_screening(tx.c, app.id, c.criterion, outcome, &c.note, tx.actor.user_id, tx.now)?;
+        }
+        let unmet: Vec<String> = criteria
+            .iter()
+            .filter(|c| !c.met)
+            .map(|c| format!("{}: {}", c.criterion.as_str().replace('_', " "), c.note))
+            .collect();
+        if to == Status::Refused {
+            app.decision = Some(Decision::Refused);
+            app.decision_reasons = Some(format!("The application did not pass screening.\n{}", unmet.join("\n")));
+            app.decided_at = Some(tx.now);
+            app.closed_at = Some(tx.now);
+        }
+        let details = json!({
+            "criteria": criteria.iter().map(|c| json!({"criterion": c.criterion, "outcome": if c.met {"met"} else {"not_met"}})).collect::<Vec<_>>()
+        });
+        let app = tx.finish(app, from, to, "application.screened", details)?;
+        if to == Status::Refused {
+            let reasons = app.decision_reasons.clone().unwrap_or_default();
+            tx.mail(&app, "decided", &[To::Author], "Your application has been refused", &reasons)?;
+        }
+        Ok(app)
+    })
+    .await
+}
+
+pub async fn request_information(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: i64,
+    expected: Expected,
+    input: Parsed<InformationRequestInput>,
+) -> AppResult<CaseView> {
+    let holidays = ctx.settings.holidays();
+    let days = ctx.settings.calendar.information_request_working_days;
+    run(ctx, actor, move |tx| {
+        let (mut app, from, to) = tx.open(id, CaseAction::RequestInformation, Facts::default(), expected)?;
+        let InformationRequestInput { question, due_on } = input?;
+        let due: NaiveDate = due_on.unwrap_or_else(|| holidays.add_working_days(tx.today(), days));
+        if due <= tx.today() {
+            return Err(AppError::validation("due_on", "must be after today"));
+        }
+        let request = repo::insert_information_request(tx.c, app.id, &question, due, tx.actor.user_id, tx.now)?;
+        app.resume_status = Some(from);
+        app.paused_since = Some(tx.now);
+        let app = tx.finish(
+            app,
+            from,
+            to,
+            "information.requested",
+            json!({ "request_id": request.id, "question": question, "due_on": due }),
+        )?;
+        tx.mail(
+            &app,
+            "information_requested",
+            &[To::Author],
+            "The inspector needs more information",
+            &format!("{question}\n\nPlease answer by {}.", due.format("%-d %B %Y")),
+        )?;
+        Ok(app)
+    })
+    .await
+}
+
+pub async fn answer(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: i64,
+    expected: Expected,
+    request_id: i64,
+    answer: Parsed<String>,
+) -> AppResult<CaseView> {
+    run(ctx, actor, move |tx| {
+        let (mut app, from, to) = tx.open(id, CaseAction::Answer, Facts::default(), expected)?;
+        let open = repo::information_requests(tx.c, app.id)?.into_iter().find(|r| r.id == request_id);
+        match open {
+            None => return Err(AppError::NotFound("no such information request on this application".into())),
+            Some(r) if r.answered_at.is_some() => {
+                return Err(AppError::conflict("this information request has already been answered"))
+            }
+            Some(_) => {}
+        }
+        let answer = answer?;
+        if !repo::answer_information_request(tx.c, request_id, &answer, tx.actor.user_id, tx.now)? {
+            return Err(AppError::conflict("this information request has already been answered"));
+        }
+        close_pause(&mut app, tx.now);
+        app.resume_status = None;
+        let app = tx.finish(app, from, to, "information.answered", json!({ "request_id": request_id }))?;
+        tx.mail(
+            &app,
+            "information_answered",
+            &[To::AssignedInspector],
+            "The applicant has answered your question",
+            &answer,
+        )?;
+        Ok(app)
+    })
+    .await
+}
+
+pub async fn approve(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: i64,
+    expected: Expected,
+    approval: Parsed<Approval>,
+) -> AppResult<CaseView> {
+    run(ctx, actor, move |tx| {
+        let (mut app, from, to) = tx.open(id, CaseAction::Approve, Facts::default(), expected)?;
+        let approval = approval?;
+        let requested = repo::requested(tx.c, app.id)?;
+        let facts: Vec<ProvisionFacts> = requested
+            .iter()
+            .map(|(_, p)| ProvisionFacts { id: p.id, code: p.code.clone(), max_trial_months: p.max_trial_months, retired: false })
+            .collect();
+        let existing = repo::conditions(tx.c, app.id)?;
+        check_approval(&approval, &facts, !existing.is_empty(), tx.today()).into_result()?;
+        for g in &approval.grants {
+            if let Some((r, _)) = requested.iter().find(|(_, p)| p.code == g.provision_code) {
+                repo::grant(tx.c, r.id, &g.limits, approval.trial_end_date)?;
+            }
+        }
+        for c in &approval.conditions {
+            repo::insert_condition(
+                tx.c,
+                &NewCondition {
+                    application_id: app.id,
+                    category: c.category,
+                    description: c.description.clone(),
+                    metric: c.metric.clone(),
+                    target_value: c.target_value,
+                    unit: c.unit.clone(),
+                    due_on: c.due_on,
+                    status: ConditionStatus::Pending,
+                    version: 1,
+                    created_at: tx.now,
+                    updated_at: tx.now,
+                },
+            )?;
+        }
+        for (kind, title, due) in default_milestones(approval.trial_start_date, approval.trial_end_date) {
+            repo::insert_milestone(
+                tx.c,
+                &NewMilestone {
+                    application_id: app.id,
+                    kind,
+                    title,
+                    due_on: due,
+                    status: MilestoneStatus::Scheduled,
+                    version: 1,
+                    created_at: tx.now,
+                    updated_at: tx.now,
+                },
+            )?;
+        }
+        app.decision = Some(Decision::Approved);
+        app.decision_reasons = Some(approval.reasons.clone());
+        app.decided_at = Some(tx.now);
+        app.trial_start_date = Some(approval.trial_start_date);
+        app.trial_end_date = Some(approval.trial_end_date);
+        let details = json!({
+            "reasons": approval.reasons,
+            "trial_start_date": approval.trial_start_date,
+            "trial_end_date": approval.trial_end_date,
+            "granted": approval.grants.iter().map(|g| json!({"provision_code": g.provision_code, "limits": g.limits})).collect::<Vec<_>>(),
+            "conditions": approval.conditions.len(),
+        });
+        let app = tx.finish(app, from, to, "application.approved", details)?;
+        tx.mail(&app, "decided", &[To::Author, To::Followers], "The application has been approved", &approval.reasons)?;
+        Ok(app)
+    })
+    .await
+}
+
+pub async fn refuse(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: i64,
+    expected: Expected,
+    reasons: Parsed<String>,
+) -> AppResult<CaseView> {
+    run(ctx, actor, move |tx| {
+        let (mut app, from, to) = tx.open(id, CaseAction::Refuse, Facts::default(), expected)?;
+        let reasons = reasons?;
+        app.decision = Some(Decision::Refused);
+        app.decision_reasons = Some(reasons.clone());
+        app.decided_at = Some(tx.now);
+        app.closed_at = Some(tx.now);
+        let app = tx.finish(app, from, to, "application.refused", json!({ "reasons": reasons }))?;
+        tx.mail(&app, "decided", &[To::Author], "Your application has been refused", &reasons)?;
+        Ok(app)
+    })
+    .await
+}

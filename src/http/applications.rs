@@ -1,0 +1,152 @@
+//! `/api/v1/applications`: drafts, the queue, the full record, its history and its milestones.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, put};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::case_dto::{case_response, CaseResponse, CaseSummaryResponse, HistoryResponse, MilestoneResponse};
+use super::concurrency::IfMatch;
+use super::dto::list_response;
+use super::extract::AuthUser;
+use super::input::PageParams;
+use crate::app::cases;
+use crate::app::input::application::ApplicationRequest;
+use crate::app::AppContext;
+use crate::db::cases::{CaseFilter, InspectorFilter};
+use crate::domain::case::{Intervention, Status};
+use crate::domain::FieldErrors;
+use crate::error::AppResult;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(create).service(get).service(update).service(history).service(milestones);
+}
+
+/// Start a draft application (innovator).
+#[utoipa::path(tag = "applications", request_body = ApplicationRequest, security(("bearer" = [])),
+    responses((status = 201, body = CaseResponse)))]
+#[post("/applications")]
+pub async fn create(
+    ctx: web::Data<AppContext>,
+    user: AuthUser,
+    body: web::Json<ApplicationRequest>,
+) -> AppResult<HttpResponse> {
+    let view = cases::create(&ctx, &user.0, body.into_inner().parse()).await?;
+    Ok(case_response(view, StatusCode::CREATED))
+}
+
+/// Replace a draft (its author, `If-Match`). Only drafts can be edited.
+#[utoipa::path(tag = "applications", request_body = ApplicationRequest, security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Application id"), ("If-Match" = String, Header, description = "The ETag you read")),
+    responses((status = 200, body = CaseResponse)))]
+#[put("/applications/{id}")]
+pub async fn update(
+    ctx: web::Data<AppContext>,
+    user: AuthUser,
+    if_match: IfMatch,
+    id: web::Path<i64>,
+    body: web::Json<ApplicationRequest>,
+) -> AppResult<HttpResponse> {
+    let view = cases::update_draft(&ctx, &user.0, id.into_inner(), if_match.0, body.into_inner().parse()).await?;
+    Ok(case_response(view, StatusCode::OK))
+}
+
+/// Read an application's full record (its author; inspectors and admins once submitted).
+#[utoipa::path(tag = "applications", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Application id")),
+    responses((status = 200, body = CaseResponse)))]
+#[get("/applications/{id}")]
+pub async fn get(ctx: web::Data<AppContext>, user: AuthUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let view = cases::get(&ctx, &user.0, id.into_inner()).await?;
+    Ok(case_response(view, StatusCode::OK))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct QueueParams {
+    /// Only cases in this status.
+    #[param(value_type = Option<Status>)]
+    pub status: Option<String>,
+    /// Only cases in this zone (id).
+    #[param(value_type = Option<i64>)]
+    pub zone: Option<String>,
+    /// `me`, `unassigned`, or an inspector's user id.
+    pub inspector: Option<String>,
+    /// Only this intervention type.
+    #[param(value_type = Option<Intervention>)]
+    pub intervention: Option<String>,
+    /// Text in the reference, title or organisation name.
+    pub q: Option<String>,
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub page: Option<String>,
+    /// Items per page.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    pub per_page: Option<String>,
+}
+
+/// The applications you may see, newest first: an innovator's own; for inspectors and admins,
+/// every submitted case (the queue).
+#[utoipa::path(tag = "applications", params(QueueParams), security(("bearer" = [])),
+    responses((status = 200, body = [CaseSummaryResponse])))]
+#[get("/applications")]
+pub async fn list(
+    ctx: web::Data<AppContext>,
+    user: AuthUser,
+    req: HttpRequest,
+    params: web::Query<QueueParams>,
+) -> AppResult<HttpResponse> {
+    let p = params.into_inner();
+    let mut e = FieldErrors::new();
+    let nonempty = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let status =
+        nonempty(p.status).and_then(|s| e.check("status", s.parse::<Status>()).map(|s| s.as_str().to_string()));
+    let zone_id =
+        nonempty(p.zone).and_then(|z| e.check("zone", z.parse::<i64>().map_err(|_| "must be a zone id".to_string())));
+    let inspector = match nonempty(p.inspector).as_deref() {
+        None => None,
+        Some("me") => Some(InspectorFilter::Is(user.0.user_id)),
+        Some("unassigned") => Some(InspectorFilter::Unassigned),
+        Some(other) => e
+            .check("inspector", other.parse::<i64>().map_err(|_| "must be me, unassigned or a user id".to_string()))
+            .map(InspectorFilter::Is),
+    };
+    let intervention = nonempty(p.intervention)
+        .and_then(|i| e.check("intervention", i.parse::<Intervention>()).map(|i| i.as_str().to_string()));
+    let q = nonempty(p.q);
+    if q.as_ref().is_some_and(|q| q.chars().count() > 200) {
+        e.add("q", "must be at most 200 characters");
+    }
+    let lists = &ctx.settings.lists;
+    let page =
+        PageParams { page: p.page, per_page: p.per_page }.parse(&mut e, lists.default_per_page, lists.max_per_page);
+    e.into_result()?;
+    let filter = CaseFilter { status, zone_id, inspector, intervention, q, ..CaseFilter::default() };
+    let result = cases::list(&ctx, &user.0, filter, page).await?;
+    Ok(list_response(&req, result, CaseSummaryResponse::from))
+}
+
+/// The case's audit trail, oldest first (the author sees its public events).
+#[utoipa::path(tag = "applications", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Application id")),
+    responses((status = 200, body = [HistoryResponse])))]
+#[get("/applications/{id}/history")]
+pub async fn history(ctx: web::Data<AppContext>, user: AuthUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let entries = cases::history(&ctx, &user.0, id.into_inner()).await?;
+    let body: Vec<HistoryResponse> = entries.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The case's review milestones, by due date.
+#[utoipa::path(tag = "applications", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Application id")),
+    responses((status = 200, body = [MilestoneResponse])))]
+#[get("/applications/{id}/milestones")]
+pub async fn milestones(ctx: web::Data<AppContext>, user: AuthUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let view = cases::get(&ctx, &user.0, id.into_inner()).await?;
+    let body: Vec<MilestoneResponse> = view.milestones.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(body))
+}
