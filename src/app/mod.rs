@@ -161,7 +161,17 @@ impl<T> Page<T> {
     }
 
     pub fn has_next(&self) -> bool {
-        self.capped || self.page.offset() + (self.items.len() as i64) < self.total
+        !self.past_end() && (self.capped || self.page.offset() + (self.items.len() as i64) < self.total)
+    }
+
+    /// The number of the last page, when the total is known exactly.
+    pub fn last_page(&self) -> Option<i64> {
+        (!self.capped).then(|| ((self.total + self.page.per_page - 1) / self.page.per_page).max(1))
+    }
+
+    /// A page beyond the last: empty, though the list may not be.
+    pub fn past_end(&self) -> bool {
+        self.items.is_empty() && self.last_page().is_some_and(|last| self.page.page > last)
     }
 }
 

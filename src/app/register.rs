@@ -180,10 +180,18 @@ pub struct FeedItem {
     pub at: chrono::NaiveDateTime,
 }
 
-pub async fn feed(ctx: &AppContext, limit: i64) -> AppResult<Vec<FeedItem>> {
+/// The newest register events, at most `limit`. With filters, the events of the `limit` matching
+/// entries decided last (read in decision order from the register's indexes, so that a filtered
+/// feed costs the same however large the register is).
+pub async fn feed(ctx: &AppContext, filter: RegisterFilter, limit: i64) -> AppResult<Vec<FeedItem>> {
     ctx.db
         .run(move |c| {
-            let events = repo::feed_events(c, limit * 2)?;
+            let events = if filter == RegisterFilter::default() {
+                repo::feed_events(c, limit * 2)?
+            } else {
+                let ids: Vec<i64> = repo::list(c, &filter, 0, limit)?.into_iter().map(|a| a.id).collect();
+                repo::feed_events_of(c, &ids, limit * 2)?
+            };
             let mut out = Vec::new();
             for e in events {
                 if e.action == "application.screened" && e.to_status.as_deref() != Some("refused") {

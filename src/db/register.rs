@@ -11,7 +11,7 @@ use super::{DbConn, MultiBackend};
 /// States that appear on the register: public trials, and refusals as decision notices.
 pub const REGISTER_STATES: [&str; 6] = ["approved", "active", "suspended", "revoked", "completed", "refused"];
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RegisterFilter {
     pub zone_id: Option<i64>,
     pub lpa_code: Option<String>,
@@ -104,6 +104,18 @@ pub const FEED_ACTIONS: [&str; 8] = [
     "trial.revoked",
     "trial.completed",
 ];
+
+/// The newest register events of the given cases.
+pub fn feed_events_of(c: &mut DbConn, case_ids: &[i64], limit: i64) -> QueryResult<Vec<AuditEvent>> {
+    let streams: Vec<String> = case_ids.iter().map(|id| format!("application:{id}")).collect();
+    audit_events::table
+        .filter(audit_events::action.eq_any(FEED_ACTIONS))
+        .filter(audit_events::stream.eq_any(streams))
+        .order(audit_events::id.desc())
+        .limit(limit)
+        .select(AuditEvent::as_select())
+        .load(c)
+}
 
 pub fn feed_events(c: &mut DbConn, limit: i64) -> QueryResult<Vec<AuditEvent>> {
     audit_events::table

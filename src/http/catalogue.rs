@@ -76,6 +76,7 @@ impl From<Provision> for ProvisionResponse {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ProvisionListParams {
     /// `true` to include retired provisions.
     pub include_retired: Option<bool>,

@@ -57,8 +57,9 @@ impl From<Account> for UserResponse {
     }
 }
 
-/// `X-Total-Count` (capped), `X-Total-Count-Capped` and `Link` (next/prev, keeping the filters)
-/// for one page of a list.
+/// `X-Total-Count` (capped), `X-Total-Count-Capped` and `Link` (next, prev and — when the total is
+/// exact — last, keeping the filters) for one page of a list. A page past the end links back to
+/// the last one.
 pub fn page_headers<T>(req: &HttpRequest, page: &Page<T>) -> Vec<(String, String)> {
     let mut headers = vec![("X-Total-Count".to_string(), page.total.to_string())];
     if page.capped {
@@ -82,7 +83,11 @@ pub fn page_headers<T>(req: &HttpRequest, page: &Page<T>) -> Vec<(String, String
         links.push(format!("{}; rel=\"next\"", link(page.page.page + 1)));
     }
     if page.page.page > 1 {
-        links.push(format!("{}; rel=\"prev\"", link(page.page.page - 1)));
+        let prev = page.last_page().map_or(page.page.page - 1, |last| (page.page.page - 1).min(last));
+        links.push(format!("{}; rel=\"prev\"", link(prev)));
+    }
+    if let Some(last) = page.last_page() {
+        links.push(format!("{}; rel=\"last\"", link(last)));
     }
     if !links.is_empty() {
         headers.push((header::LINK.to_string(), links.join(", ")));

@@ -59,10 +59,20 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
     app.into()
 }
 
+/// A query parameter the address does not take is a `400` naming it (and the ones it takes);
+/// one of the wrong shape is a `422`.
 pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let msg = err.to_string();
     let detail = msg.strip_prefix("Query deserialize error: ").unwrap_or(&msg);
     let field = backticked(detail).unwrap_or("query").to_string();
+    if detail.starts_with("unknown field") {
+        let known: Vec<&str> = detail.split(", expected ").nth(1).unwrap_or("").split('`').skip(1).step_by(2).collect();
+        return AppError::BadRequest(format!(
+            "`{field}` is not a query parameter of this address; it takes {}",
+            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+        ))
+        .into();
+    }
     AppError::Validation(FieldErrors::single(field, describe_serde_error(detail))).into()
 }
 
@@ -85,10 +95,13 @@ pub fn path_config() -> web::PathConfig {
 /// `?page=&per_page=` as sent; bounded by [`crate::app::PageRequest`] limits in `page_request`.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct PageParams {
     /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub page: Option<String>,
     /// Items per page (default 20, at most 100).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,
 }
 

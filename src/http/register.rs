@@ -87,18 +87,27 @@ impl From<Entry> for RegisterEntryResponse {
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct RegisterParams {
     /// Zone id.
+    #[param(value_type = Option<i64>)]
     pub zone: Option<String>,
     /// Local planning authority code.
     pub authority: Option<String>,
+    #[param(value_type = Option<Status>)]
     pub status: Option<String>,
+    #[param(value_type = Option<Intervention>)]
     pub intervention: Option<String>,
-    /// Applicant kind, e.g. `community_owned_enterprise`.
+    #[param(value_type = Option<OrganisationKind>)]
     pub applicant_kind: Option<String>,
     /// Year of decision.
+    #[param(value_type = Option<i32>)]
     pub year: Option<String>,
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub page: Option<String>,
+    /// Entries per page.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,
 }
 
@@ -501,13 +510,21 @@ fn describe(action: &str, to: &str) -> &'static str {
     }
 }
 
-/// Register events (decisions, starts, suspensions, revocations, completions) as Atom.
-#[utoipa::path(tag = "register",
+/// Register events (decisions, starts, suspensions, revocations, completions) as Atom. Takes the
+/// register's filters; filtered, it has the events of the 50 matching entries decided last.
+#[utoipa::path(tag = "register", params(RegisterParams),
     responses((status = 200, description = "Atom feed", content_type = "application/atom+xml")))]
 #[get("/register/feed.atom")]
-pub async fn feed(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<HttpResponse> {
+pub async fn feed(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    params: web::Query<RegisterParams>,
+) -> AppResult<HttpResponse> {
     use atom_syndication::{Entry as AtomEntry, Feed, FixedDateTime, Link, Person, Text};
-    let items = register::feed(&ctx, 50).await?;
+    let mut e = FieldErrors::new();
+    let filter = parse_filter(&params, &mut e);
+    e.into_result()?;
+    let items = register::feed(&ctx, filter, 50).await?;
     let base = ctx.mailer.base_url().to_string();
     let fixed = |t: chrono::NaiveDateTime| -> FixedDateTime { t.and_utc().fixed_offset() };
     let updated = items.first().map(|i| fixed(i.at)).unwrap_or_else(|| fixed(chrono::NaiveDateTime::default()));

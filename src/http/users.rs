@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct UserListParams {
     /// Only users with this role.
     pub role: Option<String>,

@@ -88,13 +88,14 @@ async fn condition_overdue(ctx: &AppContext, stale: Condition) -> AppResult<bool
     let (now, mailer) = (ctx.now(), ctx.mailer.clone());
     ctx.db
         .write(move |c| {
+            // The case first, as every writer on a case holds it (see `app::tx`).
+            let Some(app) = case_repo::lock_application(c, stale.application_id)? else { return Ok(false) };
             let Some(cond) = repo::find_condition(c, stale.id)? else { return Ok(false) };
             let status: ConditionStatus = cond.status;
             let Ok(next) = condition_transition(status, ConditionEvent::MarkOverdue) else { return Ok(false) };
             if cond.due_on >= now.date() || !repo::set_condition_status(c, cond.id, cond.version, next, None, now)? {
                 return Ok(false);
             }
-            let Some(app) = case_repo::find_application(c, cond.application_id)? else { return Ok(false) };
             audit::append(
                 c,
                 audit::Entry {
@@ -128,13 +129,13 @@ async fn milestone_overdue(ctx: &AppContext, stale: Milestone) -> AppResult<bool
     let (now, mailer) = (ctx.now(), ctx.mailer.clone());
     ctx.db
         .write(move |c| {
+            let Some(app) = case_repo::lock_application(c, stale.application_id)? else { return Ok(false) };
             let Some(m) = case_repo::find_milestone(c, stale.id)? else { return Ok(false) };
             let status: MilestoneStatus = m.status;
             let Ok(next) = milestone_transition(status, MilestoneEvent::MarkOverdue) else { return Ok(false) };
             if m.due_on >= now.date() || !case_repo::update_milestone(c, m.id, m.version, next, None, None, now)? {
                 return Ok(false);
             }
-            let Some(app) = case_repo::find_application(c, m.application_id)? else { return Ok(false) };
             audit::append(
                 c,
                 audit::Entry {

@@ -51,15 +51,17 @@ pub async fn register(
         pairs.push(("page".into(), n.to_string()));
         format!("/register?{}", url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish())
     };
-    let (entries, total, capped, next, prev) = match result {
+    let (entries, total, capped, next, prev, past_end) = match result {
         Some(r) => {
             let next = r.has_next().then(|| link(r.page.page + 1));
-            let prev = (r.page.page > 1).then(|| link(r.page.page - 1));
+            let past_end =
+                r.past_end().then(|| (r.page.page, r.last_page().unwrap_or(1), link(r.last_page().unwrap_or(1))));
+            let prev = if past_end.is_some() { None } else { (r.page.page > 1).then(|| link(r.page.page - 1)) };
             let (total, capped) = (r.total, r.capped);
             let entries: Vec<RegisterEntryResponse> = r.items.into_iter().map(Into::into).collect();
-            (entries, total, capped, next, prev)
+            (entries, total, capped, next, prev, past_end)
         }
-        None => (Vec::new(), 0, false, None, None),
+        None => (Vec::new(), 0, false, None, None, None),
     };
     let statuses: Vec<&str> =
         [Status::Approved, Status::Active, Status::Suspended, Status::Revoked, Status::Completed, Status::Refused]
@@ -67,6 +69,7 @@ pub async fn register(
             .to_vec();
     let query = if req.query_string().is_empty() { String::new() } else { format!("?{}", req.query_string()) };
     let context = json!({
+        "past_end": past_end.map(|(page, last, href)| json!({ "page": page, "last": last, "href": href })),
         "entries": entries,
         "total": total,
         "capped": capped,

@@ -11,6 +11,7 @@ mod cases;
 mod casework;
 mod catalogue;
 mod cli;
+mod contract;
 mod email;
 mod helpers;
 mod http_basics;
