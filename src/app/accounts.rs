@@ -8,15 +8,15 @@ use super::{blocking, AppContext};
 use crate::auth::{password, tokens};
 use crate::db::models::{NewOneTimeToken, NewOrganisation, NewRefreshToken, NewUser, Organisation, User};
 use crate::db::{audit, users as repo, DbConn};
-use crate::domain::account::{DisplayName, EmailAddress, NewPassword, OrganisationKind, Role};
+use crate::domain::account::{DisplayName, EmailAddress, NewPassword, OrganisationKind, Role, TokenPurpose};
 use crate::domain::policy::Actor;
 use crate::domain::FieldErrors;
 use crate::email::{self, Outgoing};
 use crate::error::{AppError, AppResult};
 
-pub const PURPOSE_VERIFY: &str = "verify_email";
-pub const PURPOSE_RESET: &str = "password_reset";
-pub const PURPOSE_INVITE: &str = "invitation";
+pub const PURPOSE_VERIFY: TokenPurpose = TokenPurpose::VerifyEmail;
+pub const PURPOSE_RESET: TokenPurpose = TokenPurpose::PasswordReset;
+pub const PURPOSE_INVITE: TokenPurpose = TokenPurpose::Invitation;
 
 /// A user with the organisation they belong to.
 #[derive(Debug, Clone)]
@@ -80,7 +80,7 @@ fn load_account(conn: &mut DbConn, user: User) -> diesel::QueryResult<Account> {
 pub(crate) fn issue_one_time_token(
     conn: &mut DbConn,
     user_id: i64,
-    purpose: &str,
+    purpose: TokenPurpose,
     now: NaiveDateTime,
     ttl: TimeDelta,
 ) -> diesel::QueryResult<(i64, String)> {

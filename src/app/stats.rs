@@ -419,8 +419,7 @@ mod tests {
 pub struct Finding {
     pub reference: String,
     pub title: String,
-    /// `make_permanent`, `amend`, `do_not_adopt` or `inconclusive`.
-    pub recommendation: String,
+    pub recommendation: crate::domain::decision::RecommendationKind,
     pub rationale: String,
     pub outcomes: String,
     pub lessons: String,
@@ -444,7 +443,7 @@ pub struct LearningEntry {
 pub const FINDINGS_PER_PROVISION: i64 = 20;
 
 /// Trial reference and title; recommendation, rationale, outcomes and lessons.
-type FindingRow = (Option<String>, String, String, String, String, String);
+type FindingRow = (Option<String>, String, crate::domain::decision::RecommendationKind, String, String, String);
 
 /// What completed trials found, per provision: the tally of every recommendation, and the most
 /// recent findings. Counted and limited in the database, so its cost does not grow with the
@@ -458,13 +457,13 @@ pub async fn learning(ctx: &AppContext) -> AppResult<Vec<LearningEntry>> {
                     .inner_join(applications::table.on(applications::id.eq(recommendations::application_id)))
                     .filter(applications::status.eq("completed"))
             };
-            let tallies: Vec<(i64, String, i64)> = completed()
+            let tallies: Vec<(i64, crate::domain::decision::RecommendationKind, i64)> = completed()
                 .group_by((recommendations::provision_id, recommendations::recommendation))
                 .select((recommendations::provision_id, recommendations::recommendation, count_star()))
                 .load(c)?;
             let mut by_provision: BTreeMap<i64, BTreeMap<String, i64>> = BTreeMap::new();
             for (pid, rec, n) in tallies {
-                by_provision.entry(pid).or_default().insert(rec, n);
+                by_provision.entry(pid).or_default().insert(rec.as_str().to_string(), n);
             }
             let found: Vec<(i64, String, String, String)> = provisions::table
                 .filter(provisions::id.eq_any(by_provision.keys().copied().collect::<Vec<_>>()))

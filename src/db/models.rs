@@ -5,13 +5,14 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::*;
-use crate::domain::account::{OrganisationKind, Role};
+use crate::domain::account::{OrganisationKind, Role, TokenPurpose};
 use crate::domain::case::{Intervention, Status};
 use crate::domain::community::{AttestationStance, ObservationKind, Visibility};
 use crate::domain::decision::{CriterionOutcome, Decision, RecommendationKind, ScreeningCriterion};
 use crate::domain::monitoring::{
     ConditionCategory, ConditionStatus, EnforcementKind, EvidenceOutcome, MilestoneKind, MilestoneStatus,
 };
+use crate::email::DeliveryStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = organisations)]
@@ -92,7 +93,7 @@ pub struct NewRefreshToken<'a> {
 pub struct OneTimeToken {
     pub id: i64,
     pub user_id: i64,
-    pub purpose: String,
+    pub purpose: TokenPurpose,
     pub token_hash: String,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
@@ -103,7 +104,7 @@ pub struct OneTimeToken {
 #[diesel(table_name = one_time_tokens)]
 pub struct NewOneTimeToken<'a> {
     pub user_id: i64,
-    pub purpose: &'a str,
+    pub purpose: TokenPurpose,
     pub token_hash: &'a str,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
@@ -121,7 +122,7 @@ pub struct OutboundEmail {
     pub body_text: String,
     pub body_html: String,
     pub message_id: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub locked_until: Option<NaiveDateTime>,
@@ -141,7 +142,7 @@ pub struct NewOutboundEmail {
     pub body_text: String,
     pub body_html: String,
     pub message_id: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,

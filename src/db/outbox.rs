@@ -9,10 +9,11 @@ use super::models::{NewOutboundEmail, OutboundEmail};
 use super::schema::outbound_emails;
 use super::DbConn;
 
-pub const PENDING: &str = "pending";
-pub const SENDING: &str = "sending";
-pub const SENT: &str = "sent";
-pub const DEAD: &str = "dead";
+pub use crate::email::DeliveryStatus;
+pub const PENDING: DeliveryStatus = DeliveryStatus::Pending;
+pub const SENDING: DeliveryStatus = DeliveryStatus::Sending;
+pub const SENT: DeliveryStatus = DeliveryStatus::Sent;
+pub const DEAD: DeliveryStatus = DeliveryStatus::Dead;
 
 /// Inserts a row unless one with the same deduplication key exists. Returns whether it was new.
 pub fn insert_unique(conn: &mut DbConn, row: &NewOutboundEmail) -> QueryResult<bool> {

@@ -17,13 +17,14 @@ use diesel::sqlite::Sqlite;
 
 use super::MultiBackend;
 
-use crate::domain::account::{OrganisationKind, Role};
+use crate::domain::account::{OrganisationKind, Role, TokenPurpose};
 use crate::domain::case::{Intervention, Status};
 use crate::domain::community::{AttestationStance, ObservationKind, Visibility};
 use crate::domain::decision::{CriterionOutcome, Decision, RecommendationKind, ScreeningCriterion};
 use crate::domain::monitoring::{
     ConditionCategory, ConditionStatus, EnforcementKind, EvidenceOutcome, MilestoneKind, MilestoneStatus,
 };
+use crate::email::DeliveryStatus;
 
 /// Implements the text mapping for each enum named. Each must have `as_str(self) -> &'static str`
 /// and `FromStr`.
@@ -100,6 +101,8 @@ macro_rules! text_enum {
 }
 
 text_enum!(
+    TokenPurpose,
+    DeliveryStatus,
     Status,
     Intervention,
     Role,

@@ -1,5 +1,6 @@
 //! Users, organisations, refresh tokens, one-time tokens and login failures.
 
+use crate::domain::account::TokenPurpose;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -236,7 +237,7 @@ pub fn insert_one_time_token(conn: &mut DbConn, t: &NewOneTimeToken<'_>) -> Quer
     diesel::insert_into(one_time_tokens::table).values(t).execute(conn)
 }
 
-pub fn find_one_time_token(conn: &mut DbConn, hash: &str, purpose: &str) -> QueryResult<Option<OneTimeToken>> {
+pub fn find_one_time_token(conn: &mut DbConn, hash: &str, purpose: TokenPurpose) -> QueryResult<Option<OneTimeToken>> {
     one_time_tokens::table
         .filter(one_time_tokens::token_hash.eq(hash))
         .filter(one_time_tokens::purpose.eq(purpose))
@@ -257,7 +258,7 @@ pub fn use_one_time_token(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Que
 pub fn expire_one_time_tokens(
     conn: &mut DbConn,
     user_id: i64,
-    purpose: &str,
+    purpose: TokenPurpose,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(

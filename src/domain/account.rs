@@ -94,6 +94,15 @@ impl FromStr for OrganisationKind {
     }
 }
 
+crate::domain::case::string_enum! {
+    /// What a one-time token (in an emailed link) is for.
+    TokenPurpose {
+        VerifyEmail => "verify_email",
+        PasswordReset => "password_reset",
+        Invitation => "invitation",
+    }
+}
+
 /// An email address, trimmed and lower-cased so that one person has one account.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EmailAddress(String);

@@ -18,6 +18,13 @@ macro_rules! string_enum {
             }
         }
 
+        /// Compares with the stored text, so that a row can be checked against a literal.
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())

@@ -22,6 +22,14 @@ string_enum! {
 }
 
 string_enum! {
+    /// What a moderator does with an observation.
+    ModerationAction {
+        Hide => "hide",
+        Redact => "redact",
+    }
+}
+
+string_enum! {
     /// A community member's view of a condition's latest evidence.
     AttestationStance {
         Confirm => "confirm",

@@ -73,6 +73,22 @@ string_enum! {
 }
 
 string_enum! {
+    /// What an inspector decides about a condition's latest evidence.
+    EvidenceVerdict {
+        Met => "met",
+        Rejected => "rejected",
+    }
+}
+
+string_enum! {
+    /// What an inspector decides about a milestone report.
+    ReviewOutcome {
+        Accepted => "accepted",
+        RevisionRequested => "revision_requested",
+    }
+}
+
+string_enum! {
     /// The inspector's verdict on a piece of evidence.
     EvidenceOutcome {
         Pending => "pending",

@@ -20,6 +20,16 @@ pub fn is_security_category(category: &str) -> bool {
     category.starts_with(SECURITY_PREFIX)
 }
 
+crate::domain::case::string_enum! {
+    /// Where an outbox row is: waiting, claimed by a worker, accepted by the relay, or given up.
+    DeliveryStatus {
+        Pending => "pending",
+        Sending => "sending",
+        Sent => "sent",
+        Dead => "dead",
+    }
+}
+
 /// One email to queue in the current transaction.
 pub struct Outgoing<'a> {
     /// Unique per intended delivery, e.g. `verify-email:<token id>`; a second row with the same
@@ -44,7 +54,7 @@ pub fn queue(conn: &mut DbConn, mailer: &Mailer, mail: Outgoing<'_>, now: NaiveD
         body_text: rendered.text,
         body_html: rendered.html,
         message_id: mailer.new_message_id(),
-        status: outbox::PENDING.to_string(),
+        status: DeliveryStatus::Pending,
         attempts: 0,
         next_attempt_at: now,
         created_at: now,

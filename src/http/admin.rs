@@ -14,6 +14,7 @@ use super::problem::Problem;
 use crate::app::{outbox_admin, AppContext};
 use crate::db::models::OutboundEmail;
 use crate::domain::FieldErrors;
+use crate::email::DeliveryStatus;
 use crate::error::AppResult;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -26,7 +27,7 @@ pub struct OutboxEmailResponse {
     pub to: String,
     pub category: String,
     pub subject: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_error: Option<String>,
@@ -55,7 +56,7 @@ impl From<OutboundEmail> for OutboxEmailResponse {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxParams {
-    /// `pending`, `sending`, `sent` or `dead`.
+    #[param(value_type = Option<DeliveryStatus>)]
     pub status: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
@@ -77,11 +78,7 @@ pub async fn outbox(
     let p = params.into_inner();
     let mut e = FieldErrors::new();
     let status = match p.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s @ ("pending" | "sending" | "sent" | "dead")) => Some(s.to_string()),
-        Some(_) => {
-            e.add("status", "must be pending, sending, sent or dead");
-            None
-        }
+        Some(s) => e.check("status", s.parse::<DeliveryStatus>()).map(|s| s.as_str().to_string()),
         None => None,
     };
     let lists = &ctx.settings.lists;

@@ -63,7 +63,28 @@ pub fn document(paths: Paths, schemas: Vec<(String, RefOr<Schema>)>) -> utoipa::
             add_problems(op);
         }
     }
+    unique_operation_ids(&mut doc);
     doc
+}
+
+/// Handlers are named after what they do (`list`, `get`); where two resources share a name, the
+/// operation id is prefixed with the resource's tag (`users_list`).
+fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for item in doc.paths.paths.values_mut() {
+        for (_, op) in operations(item) {
+            *seen.entry(op.operation_id.clone().unwrap_or_default()).or_default() += 1;
+        }
+    }
+    for item in doc.paths.paths.values_mut() {
+        for (_, op) in operations(item) {
+            let id = op.operation_id.clone().unwrap_or_default();
+            if seen.get(&id).is_some_and(|n| *n > 1) {
+                let tag = op.tags.as_ref().and_then(|t| t.first()).cloned().unwrap_or_default();
+                op.operation_id = Some(format!("{tag}_{id}"));
+            }
+        }
+    }
 }
 
 /// The problems an operation can answer with, each once for the whole API.

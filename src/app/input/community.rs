@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::{finish, parse_required, Field, Parsed};
 use crate::domain::application::text;
-use crate::domain::community::{AttestationStance, ObservationKind};
+use crate::domain::community::{AttestationStance, ModerationAction, ObservationKind};
 use crate::domain::FieldErrors;
 
 /// The longest observation, reply, redacted text or attestation comment.
@@ -63,9 +63,8 @@ impl ReplyBody {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModerateBody {
-    /// `hide` or `redact`.
     #[serde(default)]
-    #[schema(value_type = String, pattern = "^(hide|redact)$")]
+    #[schema(value_type = ModerationAction)]
     pub action: Field<String>,
     #[serde(default)]
     #[schema(value_type = String)]
@@ -86,11 +85,8 @@ pub struct Moderation {
 impl ModerateBody {
     pub fn parse(self) -> Parsed<Moderation> {
         let mut e = FieldErrors::new();
-        let redact = parse_required(self.action, &mut e, "action", |s| match s {
-            "hide" => Ok(false),
-            "redact" => Ok(true),
-            _ => Err("must be hide or redact".to_string()),
-        });
+        let redact = parse_required(self.action, &mut e, "action", |s| s.parse::<ModerationAction>())
+            .map(|a| a == ModerationAction::Redact);
         let reason = parse_required(self.reason, &mut e, "reason", |s| text(s, MAX_MODERATION_REASON));
         let redacted = match self.redacted_body.optional(&mut e, "redacted_body") {
             Some(Some(t)) => e.check("redacted_body", text(&t, MAX_POST)),

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::{finish, optional_text, parse_required, required_long_text, Field, Parsed};
 use crate::domain::application::{number_in, text, ConditionInput, MAX_CO2E_TONNES, MAX_LONG_TEXT, MAX_SHORT_TEXT};
-use crate::domain::monitoring::{ConditionCategory, MilestoneKind};
+use crate::domain::monitoring::{ConditionCategory, EvidenceVerdict, MilestoneKind, ReviewOutcome};
 use crate::domain::FieldErrors;
 
 /// The longest unit of a condition's metric ("GBP", "tCO2e", "households").
@@ -126,9 +126,8 @@ impl EvidenceBody {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyBody {
-    /// `met` or `rejected`.
     #[serde(default)]
-    #[schema(value_type = String, pattern = "^(met|rejected)$")]
+    #[schema(value_type = EvidenceVerdict)]
     pub outcome: Field<String>,
     #[serde(default)]
     #[schema(value_type = String)]
@@ -150,11 +149,8 @@ pub struct Verification {
 impl VerifyBody {
     pub fn parse(self) -> Parsed<Verification> {
         let mut e = FieldErrors::new();
-        let met = parse_required(self.outcome, &mut e, "outcome", |s| match s {
-            "met" => Ok(true),
-            "rejected" => Ok(false),
-            _ => Err("must be met or rejected".to_string()),
-        });
+        let met = parse_required(self.outcome, &mut e, "outcome", |s| s.parse::<EvidenceVerdict>())
+            .map(|v| v == EvidenceVerdict::Met);
         let note = required_long_text(self.note, &mut e, "note");
         let below_target_reason = optional_text(self.below_target_reason, &mut e, "below_target_reason", MAX_LONG_TEXT);
         let parsed = match (met, note) {
@@ -259,9 +255,8 @@ impl MilestoneReportBody {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MilestoneReviewBody {
-    /// `accepted` or `revision_requested`.
     #[serde(default)]
-    #[schema(value_type = String, pattern = "^(accepted|revision_requested)$")]
+    #[schema(value_type = ReviewOutcome)]
     pub outcome: Field<String>,
     #[serde(default)]
     #[schema(value_type = String)]
@@ -277,11 +272,8 @@ pub struct Review {
 impl MilestoneReviewBody {
     pub fn parse(self) -> Parsed<Review> {
         let mut e = FieldErrors::new();
-        let accept = parse_required(self.outcome, &mut e, "outcome", |s| match s {
-            "accepted" => Ok(true),
-            "revision_requested" => Ok(false),
-            _ => Err("must be accepted or revision_requested".to_string()),
-        });
+        let accept = parse_required(self.outcome, &mut e, "outcome", |s| s.parse::<ReviewOutcome>())
+            .map(|o| o == ReviewOutcome::Accepted);
         let note = required_long_text(self.note, &mut e, "note");
         let parsed = match (accept, note) {
             (Some(accept), Some(note)) => Some(Review { accept, note }),
