@@ -81,6 +81,33 @@ fn held(tx: &mut Tx<'_>, id: i64, request: CaseRequest) -> AppResult<(Condition,
     Ok((find(tx.c, id)?, app))
 }
 
+/// Holds the condition's case for `request`, then checks in the documented order: the trial in
+/// operation and the condition's lifecycle (`409`), then the version (`428`/`412`) when the change
+/// needs one. Returns the condition, its case and the condition's next status.
+fn open(
+    tx: &mut Tx<'_>,
+    id: i64,
+    request: CaseRequest,
+    event: ConditionEvent,
+    expected: Option<Expected>,
+) -> AppResult<(Condition, Application, ConditionStatus)> {
+    let (cond, app) = held(tx, id, request)?;
+    trial_in_operation(&app)?;
+    let next = condition_transition(cond.status, event).map_err(|e| conflict(e.to_string(), cond.status.as_str()))?;
+    if let Some(expected) = expected {
+        expected.check(cond.version)?;
+    }
+    Ok((cond, app, next))
+}
+
+/// Moves the condition to `next` at the version it was read (`412` if it moved meanwhile).
+fn set_status(tx: &mut Tx<'_>, cond: &Condition, next: ConditionStatus, reason: Option<&str>) -> AppResult<()> {
+    if !repo::set_condition_status(tx.c, cond.id, cond.version, next, reason, tx.now)? {
+        return Err(AppError::PreconditionFailed { current_version: cond.version + 1 });
+    }
+    Ok(())
+}
+
 fn view(c: &mut DbConn, id: i64) -> AppResult<ConditionView> {
     let condition = find(c, id)?;
     let evidence = repo::evidence_for(c, id)?;
@@ -254,11 +281,8 @@ pub async fn submit_evidence(
     file: Option<EvidenceFile>,
 ) -> AppResult<ConditionView> {
     tx::write(ctx, actor, move |tx| {
-        let (cond, app) = held(tx, id, CaseRequest::SubmitEvidence)?;
-        trial_in_operation(&app)?;
+        let (cond, app, next) = open(tx, id, CaseRequest::SubmitEvidence, ConditionEvent::SubmitEvidence, None)?;
         let status = cond.status;
-        let next = condition_transition(status, ConditionEvent::SubmitEvidence)
-            .map_err(|e| conflict(e.to_string(), status.as_str()))?;
         let input = input?;
         let file = file.as_ref();
         let ev = repo::insert_evidence(
@@ -278,9 +302,7 @@ pub async fn submit_evidence(
             },
             file.map(|f| f.data.as_slice()),
         )?;
-        if !repo::set_condition_status(tx.c, id, cond.version, next, None, tx.now)? {
-            return Err(AppError::PreconditionFailed { current_version: cond.version + 1 });
-        }
+        set_status(tx, &cond, next, None)?;
         let details = json!({ "condition_id": id, "evidence_id": ev.id, "reported_value": ev.reported_value, "file": ev.file_name, "sha256": ev.file_sha256 });
         tx.record(&app, "condition.evidence_submitted", Some(status.as_str()), Some(next.as_str()), details, true)?;
         tx.mail_keyed(
@@ -306,13 +328,10 @@ pub async fn verify(
     input: Parsed<Verification>,
 ) -> AppResult<ConditionView> {
     tx::write(ctx, actor, move |tx| {
-        let (cond, app) = held(tx, id, CaseRequest::Monitor)?;
-        trial_in_operation(&app)?;
-        let status = cond.status;
         let met = input.as_ref().map(|v| v.met).unwrap_or(true);
         let event = if met { ConditionEvent::Verify } else { ConditionEvent::RejectEvidence };
-        let next = condition_transition(status, event).map_err(|e| conflict(e.to_string(), status.as_str()))?;
-        expected.check(cond.version)?;
+        let (cond, app, next) = open(tx, id, CaseRequest::Monitor, event, Some(expected))?;
+        let status = cond.status;
         let Verification { met, note, below_target_reason } = input?;
         let latest = repo::evidence_for(tx.c, id)?
             .into_iter()
@@ -333,10 +352,7 @@ pub async fn verify(
         let below_target_reason = below_target_reason.filter(|_| below_target);
         let outcome = if met { EvidenceOutcome::Verified } else { EvidenceOutcome::Rejected };
         repo::review_evidence(tx.c, latest.id, outcome, &note, tx.actor.user_id, tx.now)?;
-        let reason = below_target_reason.as_deref().unwrap_or(&note);
-        if !repo::set_condition_status(tx.c, id, cond.version, next, Some(reason), tx.now)? {
-            return Err(AppError::PreconditionFailed { current_version: cond.version + 1 });
-        }
+        set_status(tx, &cond, next, Some(below_target_reason.as_deref().unwrap_or(&note)))?;
         let action = if met { "condition.met" } else { "condition.evidence_rejected" };
         let details = json!({
             "condition_id": id, "evidence_id": latest.id, "note": note,
@@ -365,16 +381,11 @@ pub async fn close(
     reasons: Parsed<String>,
 ) -> AppResult<ConditionView> {
     tx::write(ctx, actor, move |tx| {
-        let (cond, app) = held(tx, id, CaseRequest::Monitor)?;
-        trial_in_operation(&app)?;
-        let status = cond.status;
         let event = if breach { ConditionEvent::Breach } else { ConditionEvent::Waive };
-        let next = condition_transition(status, event).map_err(|e| conflict(e.to_string(), status.as_str()))?;
-        expected.check(cond.version)?;
+        let (cond, app, next) = open(tx, id, CaseRequest::Monitor, event, Some(expected))?;
+        let status = cond.status;
         let reasons = reasons?;
-        if !repo::set_condition_status(tx.c, id, cond.version, next, Some(&reasons), tx.now)? {
-            return Err(AppError::PreconditionFailed { current_version: cond.version + 1 });
-        }
+        set_status(tx, &cond, next, Some(&reasons))?;
         let action = if breach { "condition.breached" } else { "condition.waived" };
         let details = json!({ "condition_id": id, "reasons": reasons });
         tx.record(&app, action, Some(status.as_str()), Some(next.as_str()), details, true)?;

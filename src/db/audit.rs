@@ -58,9 +58,19 @@ pub fn event_hash(
     hex::encode(h.finalize())
 }
 
-/// Appends an event to its stream's chain. Call inside the transaction that makes the change;
-/// the unique (stream, seq) key refuses a second writer that raced for the same link.
+/// Appends an event to its stream's chain. Call inside the transaction that makes the change.
+/// Writers on a case hold its row (`app::tx`), so a case's chain gains one link at a time; other
+/// streams (a user's) are serialised here with a transaction-scoped advisory lock on PostgreSQL
+/// (SQLite's write transaction already holds the database). The unique (stream, seq) key is the
+/// last line of defence.
 pub fn append(conn: &mut DbConn, entry: Entry<'_>) -> QueryResult<AuditEvent> {
+    if let DbConn::Pg(pg) = conn {
+        if !entry.stream.starts_with("application:") {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind::<diesel::sql_types::Text, _>(&entry.stream)
+                .execute(pg)?;
+        }
+    }
     let last: Option<(i64, String)> = audit_events::table
         .filter(audit_events::stream.eq(&entry.stream))
         .order(audit_events::seq.desc())

@@ -11,9 +11,9 @@ use super::case_dto::{case_response, CaseResponse};
 use super::concurrency::IfMatch;
 use super::extract::AuthUser;
 use crate::app::input::decision::{
-    AnswerBody, ApproveBody, AssignBody, CompleteBody, ExtendBody, InformationRequestBody, ReasonBody, ScreeningBody,
-    WithdrawBody,
+    AnswerBody, ApproveBody, AssignBody, CompleteBody, ExtendBody, InformationRequestBody, ScreeningBody, WithdrawBody,
 };
+use crate::app::input::monitoring::ReasonsBody;
 use crate::app::lifecycle;
 use crate::app::AppContext;
 use crate::domain::case::CaseAction;
@@ -150,7 +150,7 @@ pub async fn approve(
 }
 
 /// Refuse an application in assessment (assigned inspector), with published reasons.
-#[utoipa::path(tag = "lifecycle", request_body = ReasonBody, security(("bearer" = [])),
+#[utoipa::path(tag = "lifecycle", request_body = ReasonsBody, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Application id"), ("If-Match" = String, Header, description = "The ETag you read")),
     responses((status = 200, body = CaseResponse)))]
 #[post("/applications/{id}/refuse")]
@@ -159,7 +159,7 @@ pub async fn refuse(
     user: AuthUser,
     if_match: IfMatch,
     id: web::Path<i64>,
-    body: web::Json<ReasonBody>,
+    body: web::Json<ReasonsBody>,
 ) -> AppResult<HttpResponse> {
     ok(lifecycle::refuse(&ctx, &user.0, id.into_inner(), if_match.0, body.into_inner().parse()).await?)
 }
@@ -179,7 +179,7 @@ pub async fn start(
 }
 
 /// Suspend an active trial (assigned inspector), with reasons.
-#[utoipa::path(tag = "lifecycle", request_body = ReasonBody, security(("bearer" = [])),
+#[utoipa::path(tag = "lifecycle", request_body = ReasonsBody, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Application id"), ("If-Match" = String, Header, description = "The ETag you read")),
     responses((status = 200, body = CaseResponse)))]
 #[post("/applications/{id}/suspend")]
@@ -188,14 +188,14 @@ pub async fn suspend(
     user: AuthUser,
     if_match: IfMatch,
     id: web::Path<i64>,
-    body: web::Json<ReasonBody>,
+    body: web::Json<ReasonsBody>,
 ) -> AppResult<HttpResponse> {
     ok(lifecycle::enforce(&ctx, &user.0, id.into_inner(), if_match.0, CaseAction::Suspend, body.into_inner().parse())
         .await?)
 }
 
 /// Reinstate a suspended trial (assigned inspector), with reasons.
-#[utoipa::path(tag = "lifecycle", request_body = ReasonBody, security(("bearer" = [])),
+#[utoipa::path(tag = "lifecycle", request_body = ReasonsBody, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Application id"), ("If-Match" = String, Header, description = "The ETag you read")),
     responses((status = 200, body = CaseResponse)))]
 #[post("/applications/{id}/reinstate")]
@@ -204,14 +204,14 @@ pub async fn reinstate(
     user: AuthUser,
     if_match: IfMatch,
     id: web::Path<i64>,
-    body: web::Json<ReasonBody>,
+    body: web::Json<ReasonsBody>,
 ) -> AppResult<HttpResponse> {
     ok(lifecycle::enforce(&ctx, &user.0, id.into_inner(), if_match.0, CaseAction::Reinstate, body.into_inner().parse())
         .await?)
 }
 
 /// Revoke an active or suspended trial (assigned inspector), with reasons.
-#[utoipa::path(tag = "lifecycle", request_body = ReasonBody, security(("bearer" = [])),
+#[utoipa::path(tag = "lifecycle", request_body = ReasonsBody, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Application id"), ("If-Match" = String, Header, description = "The ETag you read")),
     responses((status = 200, body = CaseResponse)))]
 #[post("/applications/{id}/revoke")]
@@ -220,7 +220,7 @@ pub async fn revoke(
     user: AuthUser,
     if_match: IfMatch,
     id: web::Path<i64>,
-    body: web::Json<ReasonBody>,
+    body: web::Json<ReasonsBody>,
 ) -> AppResult<HttpResponse> {
     ok(lifecycle::enforce(&ctx, &user.0, id.into_inner(), if_match.0, CaseAction::Revoke, body.into_inner().parse())
         .await?)

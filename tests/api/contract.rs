@@ -500,3 +500,24 @@ async fn the_openapi_document_names_every_route_once_with_its_allowed_values() {
     assert_eq!(ids.len(), total, "operation ids are unique");
     assert!(total >= 76, "{total}");
 }
+
+/// Files are split by resource and stay small enough to read in one sitting.
+#[test]
+fn no_source_file_is_over_500_lines() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, usize)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("db/schema.rs") {
+                let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+                out.push((path.display().to_string(), lines));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    let long: Vec<_> = files.iter().filter(|(_, n)| *n > 500).collect();
+    assert!(long.is_empty(), "{long:?}");
+    assert!(files.len() > 50);
+}

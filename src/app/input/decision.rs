@@ -192,23 +192,6 @@ impl ApproveBody {
     }
 }
 
-/// Reasons that are published with the decision (refusal, suspension, reinstatement, revocation).
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReasonBody {
-    #[serde(default)]
-    #[schema(value_type = String)]
-    pub reasons: Field<String>,
-}
-
-impl ReasonBody {
-    pub fn parse(self) -> Parsed<String> {
-        let mut e = FieldErrors::new();
-        let r = required_long_text(self.reasons, &mut e, "reasons");
-        finish(e, r)
-    }
-}
-
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawBody {

@@ -161,7 +161,8 @@ impl VerifyBody {
     }
 }
 
-/// Reasons for a change that must be explained (breach, waiver, enforcement).
+/// Reasons for a change that must be explained, published with it: refusal, suspension,
+/// reinstatement, revocation, a condition's breach or waiver, a milestone's waiver.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonsBody {

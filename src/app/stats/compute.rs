@@ -1,5 +1,5 @@
-//! The public statistics: inclusion, spatial spread, timeliness, compliance, carbon and community
-//! ownership. Each figure carries its definition; all are computed from the database.
+//! Computing the statistics from the database, and the rank arithmetic (median, nearest-rank
+//! percentile) the computation reads by offset instead of loading whole columns.
 
 use std::collections::BTreeMap;
 
@@ -7,82 +7,12 @@ use chrono::NaiveDateTime;
 use diesel::dsl::{avg, count, count_star, sql, sum};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
-use serde::Serialize;
 
-use super::AppContext;
+use super::{Carbon, Figure, InclusionRow, Ownership, PlaceRow, Stats, Timeliness};
 use crate::db::schema::{applications, conditions, enforcement_actions, evaluations, milestones, zones};
 use crate::db::DbConn;
-use crate::error::{AppError, AppResult};
 
 const PUBLIC_TRIALS: [&str; 5] = ["approved", "active", "suspended", "revoked", "completed"];
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Figure<T: Serialize> {
-    pub definition: &'static str,
-    pub value: T,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct InclusionRow {
-    pub applicant_kind: String,
-    pub applications: i64,
-    pub decided: i64,
-    pub approved: i64,
-    /// Approved ÷ decided; null when none is decided.
-    pub approval_rate: Option<f64>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct PlaceRow {
-    pub name: String,
-    pub code: String,
-    pub trials: i64,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Timeliness {
-    pub decisions: usize,
-    pub median_days: Option<f64>,
-    pub p90_days: Option<f64>,
-    pub milestones_on_time: i64,
-    pub milestones_late: i64,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Carbon {
-    pub estimated_annual_tco2e: f64,
-    pub reported_annual_tco2e: f64,
-    pub trials_estimated: i64,
-    pub trials_reported: i64,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Ownership {
-    pub trials: usize,
-    pub mean_pct: Option<f64>,
-    pub median_pct: Option<f64>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Stats {
-    pub computed_at: chrono::DateTime<chrono::Utc>,
-    #[schema(value_type = Object)]
-    pub inclusion: Figure<Vec<InclusionRow>>,
-    #[schema(value_type = Object)]
-    pub trials_by_zone: Figure<Vec<PlaceRow>>,
-    #[schema(value_type = Object)]
-    pub trials_by_planning_authority: Figure<Vec<PlaceRow>>,
-    #[schema(value_type = Object)]
-    pub timeliness: Figure<Timeliness>,
-    #[schema(value_type = Object)]
-    pub conditions_by_status: Figure<BTreeMap<String, i64>>,
-    #[schema(value_type = Object)]
-    pub enforcement_actions: Figure<BTreeMap<String, i64>>,
-    #[schema(value_type = Object)]
-    pub carbon: Figure<Carbon>,
-    #[schema(value_type = Object)]
-    pub community_ownership: Figure<Ownership>,
-}
 
 /// The nearest-rank percentile of sorted values.
 pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
@@ -120,7 +50,7 @@ fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
-fn compute(c: &mut DbConn, now: NaiveDateTime) -> QueryResult<Stats> {
+pub(super) fn compute(c: &mut DbConn, now: NaiveDateTime) -> QueryResult<Stats> {
     // Inclusion.
     let submitted: Vec<(Option<String>, i64)> = applications::table
         .filter(applications::reference.is_not_null())
@@ -323,68 +253,6 @@ fn compute(c: &mut DbConn, now: NaiveDateTime) -> QueryResult<Stats> {
     })
 }
 
-/// The statistics last computed, shared by the requests of one process.
-#[derive(Default)]
-pub struct StatsCache {
-    latest: std::sync::Mutex<Option<Stats>>,
-    /// Held while the statistics are computed, so that one computation runs at a time.
-    computing: tokio::sync::Mutex<()>,
-}
-
-impl StatsCache {
-    fn latest(&self) -> Option<Stats> {
-        self.latest.lock().ok().and_then(|s| s.clone())
-    }
-}
-
-/// The statistics. With `stats.cache_seconds` > 0 they are computed at most once per that many
-/// seconds, and never while a reader waits once a first copy exists: a reader who finds them
-/// stale gets the copy it has while one background task computes the next (stale while
-/// revalidate). With 0 every request computes them afresh (tests).
-pub async fn stats(ctx: &AppContext) -> AppResult<Stats> {
-    let now = ctx.now();
-    let ttl = chrono::TimeDelta::seconds(ctx.settings.stats.cache_seconds);
-    match ctx.stats_cache.latest() {
-        Some(s) if now.and_utc() - s.computed_at < ttl => Ok(s),
-        Some(s) if ttl > chrono::TimeDelta::zero() => {
-            refresh_in_background(ctx);
-            Ok(s)
-        }
-        _ => refresh(ctx).await,
-    }
-}
-
-/// Computes the statistics and keeps them, unless a fresh copy exists by the time it is this
-/// caller's turn (readers who queued behind the first computation take its result; with a cache
-/// period of 0 no copy is ever fresh).
-async fn refresh(ctx: &AppContext) -> AppResult<Stats> {
-    let _one_at_a_time = ctx.stats_cache.computing.lock().await;
-    let ttl = chrono::TimeDelta::seconds(ctx.settings.stats.cache_seconds);
-    if let Some(s) = ctx.stats_cache.latest().filter(|s| ctx.now().and_utc() - s.computed_at < ttl) {
-        return Ok(s);
-    }
-    let now = ctx.now();
-    let fresh = ctx.db.run(move |c| compute(c, now).map_err(AppError::from)).await?;
-    if let Ok(mut latest) = ctx.stats_cache.latest.lock() {
-        *latest = Some(fresh.clone());
-    }
-    Ok(fresh)
-}
-
-/// Starts computing the statistics in the background unless that is already under way; the
-/// service calls it at start so that the first reader does not wait.
-pub fn refresh_in_background(ctx: &AppContext) {
-    if ctx.stats_cache.computing.try_lock().is_err() {
-        return;
-    }
-    let ctx = ctx.clone();
-    tokio::spawn(async move {
-        if let Err(e) = refresh(&ctx).await {
-            tracing::warn!(error = %e, "statistics: background computation failed; the next reader retries");
-        }
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,101 +280,4 @@ mod tests {
             assert_eq!(p90, percentile(&sorted, 90.0), "p90 of {n}");
         }
     }
-}
-
-/// One trial's finding about a provision.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Finding {
-    pub reference: String,
-    pub title: String,
-    pub recommendation: crate::domain::decision::RecommendationKind,
-    pub rationale: String,
-    pub outcomes: String,
-    pub lessons: String,
-}
-
-/// What every completed trial found about one provision.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct LearningEntry {
-    pub provision_code: String,
-    pub provision_title: String,
-    pub legal_reference: String,
-    /// Recommendation → number of trials.
-    pub tally: BTreeMap<String, i64>,
-    /// How many trials made a finding about this provision (the sum of the tally).
-    pub findings_total: i64,
-    /// The most recent findings, newest first (at most `FINDINGS_PER_PROVISION`).
-    pub findings: Vec<Finding>,
-}
-
-/// How many findings each provision shows; the tally counts them all.
-pub const FINDINGS_PER_PROVISION: i64 = 20;
-
-/// Trial reference and title; recommendation, rationale, outcomes and lessons.
-type FindingRow = (Option<String>, String, crate::domain::decision::RecommendationKind, String, String, String);
-
-/// What completed trials found, per provision: the tally of every recommendation, and the most
-/// recent findings. Counted and limited in the database, so its cost does not grow with the
-/// number of evaluations.
-pub async fn learning(ctx: &AppContext) -> AppResult<Vec<LearningEntry>> {
-    use crate::db::schema::{provisions, recommendations};
-    ctx.db
-        .run(move |c| {
-            let completed = || {
-                recommendations::table
-                    .inner_join(applications::table.on(applications::id.eq(recommendations::application_id)))
-                    .filter(applications::status.eq("completed"))
-            };
-            let tallies: Vec<(i64, crate::domain::decision::RecommendationKind, i64)> = completed()
-                .group_by((recommendations::provision_id, recommendations::recommendation))
-                .select((recommendations::provision_id, recommendations::recommendation, count_star()))
-                .load(c)?;
-            let mut by_provision: BTreeMap<i64, BTreeMap<String, i64>> = BTreeMap::new();
-            for (pid, rec, n) in tallies {
-                by_provision.entry(pid).or_default().insert(rec.as_str().to_string(), n);
-            }
-            let found: Vec<(i64, String, String, String)> = provisions::table
-                .filter(provisions::id.eq_any(by_provision.keys().copied().collect::<Vec<_>>()))
-                .order(provisions::code.asc())
-                .select((provisions::id, provisions::code, provisions::title, provisions::legal_reference))
-                .load(c)?;
-            let mut out = Vec::with_capacity(found.len());
-            for (pid, code, title, legal) in found {
-                let rows: Vec<FindingRow> = completed()
-                    .inner_join(evaluations::table.on(evaluations::id.eq(recommendations::evaluation_id)))
-                    .filter(recommendations::provision_id.eq(pid))
-                    .order(recommendations::id.desc())
-                    .limit(FINDINGS_PER_PROVISION)
-                    .select((
-                        applications::reference,
-                        applications::title,
-                        recommendations::recommendation,
-                        recommendations::rationale,
-                        evaluations::outcomes,
-                        evaluations::lessons,
-                    ))
-                    .load(c)?;
-                let tally = by_provision.remove(&pid).unwrap_or_default();
-                out.push(LearningEntry {
-                    provision_code: code,
-                    provision_title: title,
-                    legal_reference: legal,
-                    findings_total: tally.values().sum(),
-                    tally,
-                    findings: rows
-                        .into_iter()
-                        .map(|(reference, title, recommendation, rationale, outcomes, lessons)| Finding {
-                            reference: reference.unwrap_or_default(),
-                            title,
-                            recommendation,
-                            rationale,
-                            outcomes,
-                            lessons,
-                        })
-                        .collect(),
-                });
-            }
-            Ok::<_, AppError>(out)
-        })
-        .await
 }

@@ -1,0 +1,87 @@
+//! The register's events as an Atom feed (`GET /register/feed.atom`).
+
+use actix_web::get;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::{cacheable, parse_filter, RegisterParams};
+use crate::app::register;
+use crate::app::AppContext;
+use crate::domain::FieldErrors;
+use crate::error::AppResult;
+
+fn describe(action: &str, to: &str) -> &'static str {
+    match (action, to) {
+        ("application.approved", _) => "Approved",
+        ("application.refused", _) | ("application.screened", _) => "Refused",
+        ("trial.started", _) => "Trial started",
+        ("trial.suspended", _) => "Trial suspended",
+        ("trial.reinstated", _) => "Trial reinstated",
+        ("trial.revoked", _) => "Derogations revoked",
+        ("trial.completed", _) => "Trial completed",
+        _ => "Updated",
+    }
+}
+
+/// Register events (decisions, starts, suspensions, revocations, completions) as Atom. Takes the
+/// register's filters; filtered, it has the events of the 50 matching entries decided last.
+#[utoipa::path(tag = "register", params(RegisterParams),
+    responses((status = 200, description = "Atom feed", content_type = "application/atom+xml")))]
+#[get("/register/feed.atom")]
+pub async fn feed(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    params: web::Query<RegisterParams>,
+) -> AppResult<HttpResponse> {
+    use atom_syndication::{Entry as AtomEntry, Feed, FixedDateTime, Link, Person, Text};
+    let mut e = FieldErrors::new();
+    let filter = parse_filter(&params, &mut e);
+    e.into_result()?;
+    let items = register::feed(&ctx, filter, 50).await?;
+    let base = ctx.mailer.base_url().to_string();
+    let fixed = |t: chrono::NaiveDateTime| -> FixedDateTime { t.and_utc().fixed_offset() };
+    let updated = items.first().map(|i| fixed(i.at)).unwrap_or_else(|| fixed(chrono::NaiveDateTime::default()));
+    let entries: Vec<AtomEntry> = items
+        .into_iter()
+        .map(|i| {
+            let link = format!("{base}/register/{}", i.reference);
+            let mut entry = AtomEntry::default();
+            entry.set_id(format!("{base}/register/events/{}", i.id));
+            entry.set_title(Text::plain(format!(
+                "{}: {} – {}",
+                i.reference,
+                describe(&i.action, &i.to_status),
+                i.title
+            )));
+            entry.set_updated(fixed(i.at));
+            entry.set_links(vec![Link {
+                href: link,
+                rel: "alternate".into(),
+                mime_type: Some("text/html".into()),
+                ..Default::default()
+            }]);
+            entry.set_summary(Some(Text::plain(format!("{} is now {}.", i.reference, i.to_status.replace('_', " ")))));
+            entry
+        })
+        .collect();
+    let mut feed = Feed::default();
+    feed.set_id(format!("{base}/api/v1/register/feed.atom"));
+    feed.set_title(Text::plain("Planning Sandbox register"));
+    feed.set_updated(updated);
+    feed.set_authors(vec![Person { name: "Planning Inspectorate sandbox".into(), ..Default::default() }]);
+    feed.set_links(vec![
+        Link {
+            href: format!("{base}/api/v1/register/feed.atom"),
+            rel: "self".into(),
+            mime_type: Some("application/atom+xml".into()),
+            ..Default::default()
+        },
+        Link {
+            href: format!("{base}/register"),
+            rel: "alternate".into(),
+            mime_type: Some("text/html".into()),
+            ..Default::default()
+        },
+    ]);
+    feed.set_entries(entries);
+    Ok(cacheable(&req, "application/atom+xml; charset=utf-8", feed.to_string().into_bytes(), Vec::new()))
+}
