@@ -139,7 +139,7 @@ INSPECTOR_ID=$(curl -sf "$BASE/api/v1/me" -H "authorization: Bearer $TOKEN" | jq
 # A draft that submission will accept: an open zone, a provision allowed there and not retired, a
 # duration within its longest trial, the zone's community ownership, a start date ahead.
 curl -sf "$BASE/api/v1/zones?per_page=100" >"$WORK/zones.json"
-curl -sf "$BASE/api/v1/provisions?per_page=100" >"$WORK/provisions.json"
+curl -sf "$BASE/api/v1/provisions" >"$WORK/provisions.json"
 jq --slurpfile provisions "$WORK/provisions.json" --arg start "$(date -d '+60 days' +%F)" '
   ($provisions[0] | map(select(.retired | not) | {key: .code, value: .max_trial_months}) | from_entries) as $months
   | first(.[] | select(.accepting_applications) | . as $z

@@ -27,12 +27,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct UserListParams {
     /// Only users with this role.
+    #[param(value_type = Option<Role>)]
     pub role: Option<String>,
     /// Text in the email address or name.
     pub q: Option<String>,
     /// `true` for disabled users only, `false` for enabled only.
+    #[param(value_type = Option<bool>)]
     pub disabled: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub page: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,
 }
 

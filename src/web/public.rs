@@ -22,13 +22,37 @@ pub async fn home(req: HttpRequest) -> AppResult<HttpResponse> {
     Ok(html(&req, render_string("home.html", json!({}))?))
 }
 
-pub async fn register(
-    ctx: web::Data<AppContext>,
-    req: HttpRequest,
-    params: web::Query<RegisterParams>,
-) -> AppResult<HttpResponse> {
-    let p = params.into_inner();
+const NOT_A_FILTER: &str = "is not a filter of the register";
+
+/// The register page's filters from its address. A parameter the page does not take is named in
+/// the page's error summary (the JSON register answers `400`), so that a misspelt filter is never
+/// silently ignored.
+fn page_params(req: &HttpRequest, e: &mut FieldErrors) -> RegisterParams {
+    const KNOWN: [&str; 8] =
+        ["zone", "authority", "status", "intervention", "applicant_kind", "year", "page", "per_page"];
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
+    for (name, _) in &pairs {
+        if !KNOWN.contains(&name.as_str()) {
+            e.add(name.clone(), NOT_A_FILTER);
+        }
+    }
+    let get = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    RegisterParams {
+        zone: get("zone"),
+        authority: get("authority"),
+        status: get("status"),
+        intervention: get("intervention"),
+        applicant_kind: get("applicant_kind"),
+        year: get("year"),
+        page: get("page"),
+        per_page: get("per_page"),
+    }
+}
+
+pub async fn register(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<HttpResponse> {
     let mut e = FieldErrors::new();
+    let p = page_params(&req, &mut e);
     let filter = parse_filter(&p, &mut e);
     let lists = &ctx.settings.lists;
     let page = PageParams { page: p.page.clone(), per_page: p.per_page.clone() }.parse(
@@ -91,6 +115,8 @@ pub async fn register(
     let page = render_string("register.html", context)?;
     if errors.is_empty() {
         Ok(html(&req, page))
+    } else if errors.iter().any(|e| e.message == NOT_A_FILTER) {
+        Ok(HttpResponse::BadRequest().content_type("text/html; charset=utf-8").body(page))
     } else {
         Ok(HttpResponse::UnprocessableEntity().content_type("text/html; charset=utf-8").body(page))
     }

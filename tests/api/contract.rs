@@ -249,6 +249,12 @@ async fn unknown_query_parameters_are_named_and_the_feed_takes_the_register_filt
         let body = problem(app.get(path, token).await, StatusCode::BAD_REQUEST).await;
         assert!(body["detail"].as_str().unwrap().contains(name), "{path}: {body}");
     }
+    // The HTML register names the parameter in its error summary instead.
+    let r = app.get("/register?zoen=1", None).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("There is a problem") && page.contains("zoen"), "{page}");
     let feed = |q: String| {
         let app = &app;
         async move { app.get(&format!("/api/v1/register/feed.atom{q}"), None).await.text().await.unwrap() }
