@@ -36,7 +36,9 @@ use self::problem::problem_for_status;
 
 /// Registers every route. Shared by the server and nothing else, so tests see the real app.
 pub fn configure(cfg: &mut web::ServiceConfig, json_limit: usize) {
+    // actix tries routes in the order they are registered; the public register is read most.
     let api = utoipa_actix_web::scope("/api/v1")
+        .configure(register::routes)
         .configure(accounts::routes)
         .configure(users::routes)
         .configure(admin::routes)
@@ -45,8 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, json_limit: usize) {
         .configure(transitions::routes)
         .configure(conditions::routes)
         .configure(milestones::routes)
-        .configure(community::routes)
-        .configure(register::routes);
+        .configure(community::routes);
     let mut paths = api.paths();
     let mut schemas = Vec::new();
     api.schemas(&mut schemas);
