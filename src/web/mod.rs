@@ -37,6 +37,7 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/static/site.css").route(web::get().to(stylesheet)))
+        .service(web::resource("/static/govuk/{file:.*}").route(web::get().to(govuk_asset)))
         .service(web::resource("/").route(web::get().to(public::home)))
         .service(web::resource("/register").route(web::get().to(public::register)))
         .service(web::resource("/register/{reference}").route(web::get().to(public::trial)))
@@ -71,6 +72,26 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(include_str!("static/site.css"))
+}
+
+/// GOV.UK Frontend's stylesheet and images, vendored by `scripts/vendor-govuk-frontend.sh` and
+/// embedded in the binary.
+const GOVUK_ASSETS: [(&str, &str, &[u8]); 5] = [
+    ("govuk-frontend.min.css", "text/css; charset=utf-8", include_bytes!("static/govuk/govuk-frontend.min.css")),
+    ("assets/images/favicon.ico", "image/x-icon", include_bytes!("static/govuk/assets/images/favicon.ico")),
+    ("assets/images/favicon.svg", "image/svg+xml", include_bytes!("static/govuk/assets/images/favicon.svg")),
+    ("assets/images/govuk-icon-180.png", "image/png", include_bytes!("static/govuk/assets/images/govuk-icon-180.png")),
+    ("assets/images/govuk-crest.svg", "image/svg+xml", include_bytes!("static/govuk/assets/images/govuk-crest.svg")),
+];
+
+async fn govuk_asset(file: web::Path<String>) -> HttpResponse {
+    match GOVUK_ASSETS.iter().find(|(name, _, _)| *name == file.as_str()) {
+        Some((_, content_type, body)) => HttpResponse::Ok()
+            .content_type(*content_type)
+            .insert_header(("Cache-Control", "public, max-age=86400"))
+            .body(*body),
+        None => HttpResponse::NotFound().finish(),
+    }
 }
 
 #[derive(Deserialize)]

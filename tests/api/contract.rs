@@ -527,3 +527,33 @@ fn no_source_file_is_over_500_lines() {
     assert!(long.is_empty(), "{long:?}");
     assert!(files.len() > 50);
 }
+
+#[tokio::test]
+async fn pages_use_the_embedded_govuk_frontend_set_in_arial() {
+    let app = spawn_app().await;
+    let page = app.get("/register", None).await.text().await.unwrap();
+    for part in [
+        "/static/govuk/govuk-frontend.min.css",
+        "govuk-service-navigation",
+        "govuk-phase-banner",
+        ">Beta<",
+        "govuk-footer",
+    ] {
+        assert!(page.contains(part), "the page lacks {part}");
+    }
+    let r = app.get("/static/govuk/govuk-frontend.min.css", None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/css"));
+    let css = r.text().await.unwrap();
+    assert!(css.contains("font-family:arial") && !css.contains("GDS Transport"), "the font is Arial");
+    // Everything the stylesheet and the page refer to is served by the binary itself.
+    let mut urls: Vec<String> = css.split("url(\"").skip(1).map(|s| s.split('"').next().unwrap().to_string()).collect();
+    urls.extend(
+        page.split("href=\"/static/govuk/").skip(1).map(|s| format!("/static/govuk/{}", s.split('"').next().unwrap())),
+    );
+    assert!(!urls.is_empty());
+    for url in urls {
+        assert_eq!(app.get(&url, None).await.status(), StatusCode::OK, "{url}");
+    }
+    assert_eq!(app.get("/static/govuk/nothing.css", None).await.status(), StatusCode::NOT_FOUND);
+}

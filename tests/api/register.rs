@@ -337,7 +337,7 @@ async fn the_pages_people_read_work_without_javascript() {
             assert!(r.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
             let html = r.text().await.unwrap();
             assert!(
-                html.contains("<html lang=\"en\">")
+                html.contains("<html lang=\"en\"")
                     && html.contains("href=\"#main\"")
                     && html.contains("<main id=\"main\""),
                 "{path}"
