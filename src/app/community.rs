@@ -312,8 +312,13 @@ pub async fn attest(
 
 /// A condition's attestations, for anyone who may see the condition.
 pub async fn attestations(ctx: &AppContext, actor: &Actor, condition_id: i64) -> AppResult<Vec<Attestation>> {
-    super::conditions::get(ctx, actor, condition_id).await?;
-    ctx.db.run(move |c| repo::attestations_of(c, condition_id).map_err(AppError::from)).await
+    let actor = *actor;
+    ctx.db
+        .run(move |c| {
+            super::conditions::readable_condition(c, &actor, condition_id)?;
+            Ok(repo::attestations_of(c, condition_id)?)
+        })
+        .await
 }
 
 /// Observations on a trial: the public sees published ones (redacted text where moderated);

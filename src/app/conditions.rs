@@ -140,16 +140,24 @@ pub async fn list(ctx: &AppContext, actor: &Actor, case_id: i64) -> AppResult<Ve
         .await
 }
 
+/// The condition, when `actor` may see its case (the full record's readers, or anyone for a
+/// public trial).
+pub(crate) fn readable_condition(c: &mut DbConn, actor: &Actor, id: i64) -> AppResult<Condition> {
+    let cond = find(c, id)?;
+    let app = case_repo::find_application(c, cond.application_id)?
+        .ok_or_else(|| AppError::NotFound(NO_SUCH_CONDITION.into()))?;
+    readable(actor, &app, NO_SUCH_CONDITION)?;
+    Ok(cond)
+}
+
 /// One condition with its evidence, for anyone who may see its case.
 pub async fn get(ctx: &AppContext, actor: &Actor, id: i64) -> AppResult<ConditionView> {
     let actor = *actor;
     ctx.db
         .run(move |c| {
-            let cond = find(c, id)?;
-            let app = case_repo::find_application(c, cond.application_id)?
-                .ok_or_else(|| AppError::NotFound(NO_SUCH_CONDITION.into()))?;
-            readable(&actor, &app, NO_SUCH_CONDITION)?;
-            view(c, id)
+            let condition = readable_condition(c, &actor, id)?;
+            let evidence = repo::evidence_for(c, id)?;
+            Ok(ConditionView { condition, evidence })
         })
         .await
 }

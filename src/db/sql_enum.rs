@@ -2,7 +2,7 @@
 //! backends) and read back into the enum. A stored value that is not a known variant is a
 //! deserialization error — the request fails with a logged `500` — never a default.
 //!
-//! Writing is implemented for each backend by name. The impls are what `#[derive(AsExpression, FromSqlRow)]` would write, kept here so that the
+//! The impls are what `#[derive(AsExpression, FromSqlRow)]` would write, kept here so that the
 //! domain types carry no diesel attribute; `Bound` is the bound-value type that diesel's own
 //! derives name by this path.
 
@@ -10,12 +10,8 @@ use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, Queryable};
 use diesel::expression::AsExpression;
 use diesel::internal::derives::as_expression::Bound;
-use diesel::pg::Pg;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
-use diesel::sqlite::Sqlite;
-
-use super::MultiBackend;
 
 use crate::domain::account::{OrganisationKind, Role, TokenPurpose};
 use crate::domain::case::{Intervention, Status};
@@ -42,21 +38,12 @@ macro_rules! text_enum {
             }
         }
 
-        impl ToSql<Text, MultiBackend> for $ty {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
-                <str as ToSql<Text, MultiBackend>>::to_sql(self.as_str(), out)
-            }
-        }
-
-        impl ToSql<Text, Pg> for $ty {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
-                <str as ToSql<Text, Pg>>::to_sql(self.as_str(), out)
-            }
-        }
-
-        impl ToSql<Text, Sqlite> for $ty {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-                <str as ToSql<Text, Sqlite>>::to_sql(self.as_str(), out)
+        impl<DB: Backend> ToSql<Text, DB> for $ty
+        where
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                <str as ToSql<Text, DB>>::to_sql(self.as_str(), out)
             }
         }
 

@@ -59,13 +59,20 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
     app.into()
 }
 
+/// The parameter named when a query string has one its struct does not take.
+pub fn unknown_parameter(err: &QueryPayloadError) -> Option<String> {
+    let msg = err.to_string();
+    let detail = msg.strip_prefix("Query deserialize error: ").unwrap_or(&msg);
+    detail.starts_with("unknown field").then(|| backticked(detail).unwrap_or("query").to_string())
+}
+
 /// A query parameter the address does not take is a `400` naming it (and the ones it takes);
 /// one of the wrong shape is a `422`.
 pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let msg = err.to_string();
     let detail = msg.strip_prefix("Query deserialize error: ").unwrap_or(&msg);
     let field = backticked(detail).unwrap_or("query").to_string();
-    if detail.starts_with("unknown field") {
+    if unknown_parameter(&err).is_some() {
         let known: Vec<&str> = detail.split(", expected ").nth(1).unwrap_or("").split('`').skip(1).step_by(2).collect();
         return AppError::BadRequest(format!(
             "`{field}` is not a query parameter of this address; it takes {}",

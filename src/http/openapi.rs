@@ -113,11 +113,11 @@ fn problem_response(description: &str) -> Response {
 
 fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
     [
-        ("get", item.get.as_mut()),
-        ("put", item.put.as_mut()),
-        ("post", item.post.as_mut()),
-        ("delete", item.delete.as_mut()),
-        ("patch", item.patch.as_mut()),
+        ("GET", item.get.as_mut()),
+        ("PUT", item.put.as_mut()),
+        ("POST", item.post.as_mut()),
+        ("DELETE", item.delete.as_mut()),
+        ("PATCH", item.patch.as_mut()),
     ]
     .into_iter()
     .filter_map(|(m, op)| op.map(|op| (m, op)))
@@ -129,7 +129,7 @@ fn add_problems((method, op): (&'static str, &mut Operation)) {
     let has_body = op.request_body.is_some();
     let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
     let if_match = op.parameters.as_ref().is_some_and(|p| p.iter().any(|p| p.name.eq_ignore_ascii_case("if-match")));
-    let writes = method != "get";
+    let writes = method != "GET";
     for (status, _) in PROBLEMS {
         let applies = match status {
             400 => has_body || has_params || if_match,
@@ -139,23 +139,13 @@ fn add_problems((method, op): (&'static str, &mut Operation)) {
             412 | 428 => if_match,
             413 | 415 => has_body,
             422 => has_body || has_params,
-            429 => method == "post",
+            429 => method == "POST",
             _ => true,
         };
         let key = status.to_string();
         if applies && !op.responses.responses.contains_key(&key) {
             op.responses.responses.insert(key, RefOr::Ref(Ref::new(format!("#/components/responses/Problem{status}"))));
         }
-    }
-}
-
-fn upper(method: &str) -> &'static str {
-    match method {
-        "get" => "GET",
-        "put" => "PUT",
-        "post" => "POST",
-        "delete" => "DELETE",
-        _ => "PATCH",
     }
 }
 
@@ -166,17 +156,23 @@ pub struct MethodTable {
 
 impl MethodTable {
     pub fn new(doc: &utoipa::openapi::OpenApi) -> Self {
-        let mut by_path: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
-        let mut doc = doc.clone();
-        for (path, item) in doc.paths.paths.iter_mut() {
-            let methods = operations(item).map(|(m, _)| upper(m));
-            by_path.entry(path.clone()).or_default().extend(methods);
-        }
-        let routes = by_path
-            .into_iter()
-            .map(|(path, mut methods)| {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let mut methods: Vec<&'static str> = [
+                    ("GET", item.get.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, present)| present.then_some(m))
+                .collect();
                 methods.sort_unstable();
-                (ResourceDef::new(path), methods)
+                (ResourceDef::new(path.as_str()), methods)
             })
             .collect();
         MethodTable { routes }

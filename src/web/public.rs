@@ -24,29 +24,16 @@ pub async fn home(req: HttpRequest) -> AppResult<HttpResponse> {
 
 const NOT_A_FILTER: &str = "is not a filter of the register";
 
-/// The register page's filters from its address. A parameter the page does not take is named in
-/// the page's error summary (the JSON register answers `400`), so that a misspelt filter is never
-/// silently ignored.
+/// The register page's filters from its address, read by the same struct as the JSON register.
+/// A parameter the page does not take is named in the page's error summary (the JSON register
+/// answers `400`), so that a misspelt filter is never silently ignored.
 fn page_params(req: &HttpRequest, e: &mut FieldErrors) -> RegisterParams {
-    const KNOWN: [&str; 8] =
-        ["zone", "authority", "status", "intervention", "applicant_kind", "year", "page", "per_page"];
-    let pairs: Vec<(String, String)> =
-        url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
-    for (name, _) in &pairs {
-        if !KNOWN.contains(&name.as_str()) {
-            e.add(name.clone(), NOT_A_FILTER);
+    match web::Query::<RegisterParams>::from_query(req.query_string()) {
+        Ok(q) => q.into_inner(),
+        Err(err) => {
+            e.add(crate::http::input::unknown_parameter(&err).unwrap_or_else(|| "query".into()), NOT_A_FILTER);
+            RegisterParams::default()
         }
-    }
-    let get = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
-    RegisterParams {
-        zone: get("zone"),
-        authority: get("authority"),
-        status: get("status"),
-        intervention: get("intervention"),
-        applicant_kind: get("applicant_kind"),
-        year: get("year"),
-        page: get("page"),
-        per_page: get("per_page"),
     }
 }
 
