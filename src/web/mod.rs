@@ -8,26 +8,32 @@ use serde_json::json;
 use std::sync::LazyLock;
 
 pub mod charts;
+pub mod format;
 pub mod public;
 
 use crate::app::{accounts, AppContext};
 use crate::domain::account::NewPassword;
 use crate::error::AppError;
 
-const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("templates/base.html")),
-    ("verify_email.html", include_str!("templates/verify_email.html")),
-    ("reset_password.html", include_str!("templates/reset_password.html")),
-    ("home.html", include_str!("templates/home.html")),
-    ("register.html", include_str!("templates/register.html")),
-    ("trial.html", include_str!("templates/trial.html")),
-    ("stats.html", include_str!("templates/stats.html")),
-    ("learning.html", include_str!("templates/learning.html")),
-];
+/// Embeds page templates under their file names: `templates!["a.html", "b.html"]`.
+#[macro_export]
+macro_rules! page_templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("templates/", $name)))),*]
+    };
+}
+
+/// The layout and the pages this module serves itself. Each page module lists its own.
+const TEMPLATES: &[(&str, &str)] =
+    page_templates!["base.html", "verify_email.html", "reset_password.html", "home.html"];
+
+/// Every module's templates, compiled once.
+const ALL_TEMPLATES: &[&[(&str, &str)]] = &[TEMPLATES, public::TEMPLATES];
 
 static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
-    for (name, source) in TEMPLATES {
+    format::register(&mut env);
+    for (name, source) in ALL_TEMPLATES.iter().flat_map(|list| list.iter()) {
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(template = name, error = %e, "page template does not compile");
         }

@@ -14,6 +14,9 @@ use crate::error::{AppError, AppResult};
 use crate::http::input::PageParams;
 use crate::http::register::{cacheable, parse_filter, RegisterEntryResponse, RegisterParams, TrialResponse};
 
+pub const TEMPLATES: &[(&str, &str)] =
+    crate::page_templates!["register.html", "trial.html", "stats.html", "learning.html"];
+
 fn html(req: &HttpRequest, page: String) -> HttpResponse {
     cacheable(req, "text/html; charset=utf-8", page.into_bytes(), Vec::new())
 }
