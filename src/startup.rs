@@ -80,6 +80,7 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(trusted.clone())
+                .wrap(from_fn(crate::web::session::layer))
                 .wrap(prometheus.clone())
                 .wrap(from_fn(crate::http::middleware::request_context))
                 .configure(|cfg| crate::http::configure(cfg, json_limit))

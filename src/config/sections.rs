@@ -75,6 +75,10 @@ pub struct AuthSettings {
     pub reset_token_ttl_minutes: i64,
     pub invite_token_ttl_hours: i64,
     pub reset_emails_per_hour: i64,
+    /// A page session ends after this many minutes without a request.
+    pub session_idle_minutes: i64,
+    /// A page session ends this many hours after sign-in, however busy.
+    pub session_absolute_hours: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -35,6 +35,14 @@ impl Settings {
         if self.jwt.secret.expose_secret().len() < 32 {
             errors.push("SANDBOX_JWT_SECRET (jwt.secret) must be at least 32 characters".into());
         }
+        if !(5..=24 * 60).contains(&self.auth.session_idle_minutes) {
+            errors.push("auth.session_idle_minutes must be between 5 and 1440".into());
+        }
+        if !(1..=24 * 30).contains(&self.auth.session_absolute_hours)
+            || self.auth.session_absolute_hours * 60 < self.auth.session_idle_minutes
+        {
+            errors.push("auth.session_absolute_hours must be between 1 and 720 and no shorter than the idle time".into());
+        }
         if self.jwt.access_ttl_seconds < 30 || self.jwt.access_ttl_seconds > 86_400 {
             errors.push("jwt.access_ttl_seconds must be between 30 and 86400".into());
         }

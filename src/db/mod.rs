@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod paging;
 pub mod register;
 pub mod schema;
+pub mod sessions;
 pub mod sql_enum;
 pub mod users;
 

@@ -433,3 +433,32 @@ pub struct Subscription {
     pub zone_id: Option<i64>,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = web_sessions)]
+pub struct WebSession {
+    pub id: i64,
+    pub user_id: i64,
+    pub token_hash: String,
+    pub csrf_token: String,
+    pub token_version: i32,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub user_agent: Option<String>,
+    pub flash: Option<String>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = web_sessions)]
+pub struct NewWebSession<'a> {
+    pub user_id: i64,
+    pub token_hash: &'a str,
+    pub csrf_token: &'a str,
+    pub token_version: i32,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub user_agent: Option<&'a str>,
+    pub flash: Option<&'a str>,
+}

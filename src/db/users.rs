@@ -134,6 +134,13 @@ pub fn set_password(conn: &mut DbConn, user_id: i64, hash: &str, now: NaiveDateT
         .execute(conn)
 }
 
+/// Ends every token and session issued so far (they carry the old version).
+pub fn bump_token_version(conn: &mut DbConn, user_id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id))
+        .set((users::token_version.eq(users::token_version + 1), users::updated_at.eq(now)))
+        .execute(conn)
+}
+
 pub fn mark_verified(conn: &mut DbConn, user_id: i64, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(users::table.find(user_id).filter(users::email_verified_at.is_null()))
         .set((users::email_verified_at.eq(Some(now)), users::updated_at.eq(now)))

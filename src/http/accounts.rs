@@ -8,10 +8,11 @@ use utoipa::ToSchema;
 use super::dto::UserResponse;
 use super::extract::{client_address, AuthUser};
 use super::problem::Problem;
-use crate::app::accounts::{self, OrganisationInput, Registration};
-use crate::app::input::{describe_serde_error, parse_required, Field};
+use crate::app::accounts;
+pub use crate::app::input::accounts::{OrganisationRequest, RegisterRequest};
+use crate::app::input::{parse_required, Field};
 use crate::app::AppContext;
-use crate::domain::account::{short_text, DisplayName, EmailAddress, NewPassword, OrganisationKind, Role};
+use crate::domain::account::{short_text, NewPassword};
 use crate::domain::policy::{authorize, Action};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -26,89 +27,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(password_reset)
         .service(password_reset_confirm)
         .service(me);
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OrganisationRequest {
-    #[serde(default)]
-    #[schema(value_type = String)]
-    pub name: Field<String>,
-    #[serde(default)]
-    #[schema(value_type = OrganisationKind)]
-    pub kind: Field<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    pub registration_number: Field<String>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterRequest {
-    #[serde(default)]
-    #[schema(value_type = String, format = "email")]
-    pub email: Field<String>,
-    /// At least 12 characters, and not a common password.
-    #[serde(default)]
-    #[schema(value_type = String, format = "password")]
-    pub password: Field<String>,
-    #[serde(default)]
-    #[schema(value_type = String)]
-    pub display_name: Field<String>,
-    /// `innovator` or `community`.
-    #[serde(default)]
-    #[schema(value_type = Role)]
-    pub role: Field<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<OrganisationRequest>)]
-    pub organisation: Field<serde_json::Value>,
-}
-
-fn parse_organisation(value: serde_json::Value, errors: &mut FieldErrors) -> Option<OrganisationInput> {
-    let org: OrganisationRequest = match serde_json::from_value(value) {
-        Ok(o) => o,
-        Err(e) => {
-            let msg = e.to_string();
-            errors.add("organisation", describe_serde_error(&msg));
-            return None;
-        }
-    };
-    let name = parse_required(org.name, errors, "organisation.name", |s| short_text(s, 200));
-    let kind = parse_required(org.kind, errors, "organisation.kind", |s| s.parse::<OrganisationKind>());
-    let number = match org.registration_number.optional(errors, "organisation.registration_number") {
-        Some(Some(n)) if !n.trim().is_empty() => {
-            errors.check("organisation.registration_number", short_text(&n, 40)).map(Some)
-        }
-        Some(_) => Some(None),
-        None => None,
-    };
-    Some(OrganisationInput { name: name?, kind: kind?, registration_number: number? })
-}
-
-impl RegisterRequest {
-    fn parse(self) -> Result<Registration, FieldErrors> {
-        let mut e = FieldErrors::new();
-        let email = parse_required(self.email, &mut e, "email", EmailAddress::parse);
-        let password = parse_required(self.password, &mut e, "password", NewPassword::parse);
-        let display_name = parse_required(self.display_name, &mut e, "display_name", DisplayName::parse);
-        let role = parse_required(self.role, &mut e, "role", |s| {
-            s.parse::<Role>()
-                .ok()
-                .filter(|r| r.self_registrable())
-                .ok_or_else(|| "must be innovator or community".to_string())
-        });
-        let organisation = match self.organisation.optional(&mut e, "organisation") {
-            Some(Some(v)) => parse_organisation(v, &mut e).map(Some),
-            Some(None) => Some(None),
-            None => None,
-        };
-        match (email, password, display_name, role, organisation) {
-            (Some(email), Some(password), Some(display_name), Some(role), Some(organisation)) if e.is_empty() => {
-                Ok(Registration { email, password, display_name, role, organisation })
-            }
-            _ => Err(e),
-        }
-    }
 }
 
 /// Register as an innovator or a community member. A verification email follows.

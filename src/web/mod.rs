@@ -3,16 +3,16 @@
 use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
 use minijinja::Environment;
-use serde::Deserialize;
-use serde_json::json;
 use std::sync::LazyLock;
 
+pub mod account;
 pub mod charts;
 pub mod format;
+pub mod forms;
+pub mod profile;
 pub mod public;
+pub mod session;
 
-use crate::app::{accounts, AppContext};
-use crate::domain::account::NewPassword;
 use crate::error::AppError;
 
 /// Embeds page templates under their file names: `templates!["a.html", "b.html"]`.
@@ -25,10 +25,10 @@ macro_rules! page_templates {
 
 /// The layout and the pages this module serves itself. Each page module lists its own.
 const TEMPLATES: &[(&str, &str)] =
-    page_templates!["base.html", "verify_email.html", "reset_password.html", "home.html"];
+    page_templates!["base.html", "macros.html", "verify_email.html", "reset_password.html", "home.html"];
 
 /// Every module's templates, compiled once.
-const ALL_TEMPLATES: &[&[(&str, &str)]] = &[TEMPLATES, public::TEMPLATES];
+const ALL_TEMPLATES: &[&[(&str, &str)]] = &[TEMPLATES, public::TEMPLATES, account::TEMPLATES, profile::TEMPLATES];
 
 static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
@@ -49,16 +49,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/register/{reference}").route(web::get().to(public::trial)))
         .service(web::resource("/stats").route(web::get().to(public::stats)))
         .service(web::resource("/learning").route(web::get().to(public::learning)))
-        .service(
-            web::resource("/account/verify-email")
-                .route(web::get().to(verify_page))
-                .route(web::post().to(verify_submit)),
-        )
-        .service(
-            web::resource("/account/reset-password")
-                .route(web::get().to(reset_page))
-                .route(web::post().to(reset_submit)),
-        );
+        .configure(account::routes)
+        .configure(profile::routes);
 }
 
 /// Renders a page; a broken template is an internal error, never a panic.
@@ -97,69 +89,5 @@ async fn govuk_asset(file: web::Path<String>) -> HttpResponse {
             .insert_header(("Cache-Control", "public, max-age=86400"))
             .body(*body),
         None => HttpResponse::NotFound().finish(),
-    }
-}
-
-#[derive(Deserialize)]
-struct TokenQuery {
-    #[serde(default)]
-    token: String,
-}
-
-async fn verify_page(q: web::Query<TokenQuery>) -> Result<HttpResponse, AppError> {
-    render("verify_email.html", json!({ "token": q.token }))
-}
-
-async fn verify_submit(ctx: web::Data<AppContext>, form: web::Form<TokenQuery>) -> Result<HttpResponse, AppError> {
-    match accounts::verify_email(&ctx, form.into_inner().token).await {
-        Ok(account) => render("verify_email.html", json!({ "outcome": "done", "name": account.user.display_name })),
-        Err(AppError::Validation(_)) => render(
-            "verify_email.html",
-            json!({ "outcome": "failed", "message": "This link is invalid, already used or expired." }),
-        ),
-        Err(e) => Err(e),
-    }
-}
-
-async fn reset_page(q: web::Query<TokenQuery>) -> Result<HttpResponse, AppError> {
-    render("reset_password.html", json!({ "token": q.token }))
-}
-
-#[derive(Deserialize)]
-struct ResetForm {
-    #[serde(default)]
-    token: String,
-    #[serde(default)]
-    new_password: String,
-}
-
-async fn reset_submit(ctx: web::Data<AppContext>, form: web::Form<ResetForm>) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    let password = match NewPassword::parse(&form.new_password) {
-        Ok(p) => p,
-        Err(m) => {
-            return render(
-                "reset_password.html",
-                json!({ "token": form.token, "errors": [format!("Your password {m}.")] }),
-            );
-        }
-    };
-    match accounts::confirm_password_reset(&ctx, form.token.clone(), password).await {
-        Ok(()) => render("reset_password.html", json!({ "outcome": "done" })),
-        Err(AppError::Validation(errors)) => {
-            let messages: Vec<String> = errors
-                .0
-                .iter()
-                .map(|e| {
-                    if e.field == "token" {
-                        "This link is invalid, already used or expired; ask for a new one.".to_string()
-                    } else {
-                        e.message.clone()
-                    }
-                })
-                .collect();
-            render("reset_password.html", json!({ "token": form.token, "errors": messages }))
-        }
-        Err(e) => Err(e),
     }
 }

@@ -70,7 +70,9 @@ async fn register_verify_login_and_read_me() {
     // The verification page in the emailed link works in a browser without JavaScript.
     let page = app.get(&format!("/account/verify-email?token={token}"), None).await;
     assert_eq!(page.status(), StatusCode::OK);
-    assert!(page.text().await.unwrap().contains("<form method=\"post\" action=\"/account/verify-email\">"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<form method=\"post\" action=\"/account/verify-email\">"));
+    assert!(html.contains("name=\"csrf_token\""), "the form carries its token");
 
     // Audit trail of the account.
     let actions: Vec<String> = app
@@ -401,23 +403,18 @@ async fn the_reset_page_sets_a_password_without_javascript() {
     app.registered("ana@example.org", "innovator").await;
     app.post("/api/v1/auth/password-reset", &json!({ "email": "ana@example.org" }), None).await;
     let token = app.token_from_mail("ana@example.org", "/account/reset-password").await;
-    let page = app.get(&format!("/account/reset-password?token={token}"), None).await.text().await.unwrap();
-    assert!(page.contains("<label for=\"new_password\">"));
-    let r = app
-        .client
-        .post(app.url("/account/reset-password"))
-        .form(&[("token", token.as_str()), ("new_password", "short")])
-        .send()
-        .await
-        .unwrap();
-    assert!(r.text().await.unwrap().contains("at least 12 characters"));
-    let r = app
-        .client
-        .post(app.url("/account/reset-password"))
-        .form(&[("token", token.as_str()), ("new_password", "quiet-otter-meadow-77")])
-        .send()
-        .await
-        .unwrap();
+    let link = format!("/account/reset-password?token={token}");
+    let b = crate::web::Browser::new(&app);
+    assert!(b.page(&link).await.contains("for=\"new_password\""));
+    let r = b
+        .submit(&link, "/account/reset-password", &[("token", &token), ("new_password", "short"), ("confirm_password", "short")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("href=\"#new_password\">Your new password must be at least 12 characters"));
+    let fields = [("token", token.as_str()), ("new_password", "quiet-otter-meadow-77"), ("confirm_password", "quiet-otter-meadow-77")];
+    let r = b.submit(&link, "/account/reset-password", &fields).await;
     assert!(r.text().await.unwrap().contains("Your password has been changed"));
+    let r = b.submit(&link, "/account/reset-password", &fields).await;
+    assert!(r.text().await.unwrap().contains("This link does not work"), "the link works once");
     app.login("ana@example.org", "quiet-otter-meadow-77").await;
 }

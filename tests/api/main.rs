@@ -18,4 +18,6 @@ mod http_basics;
 mod monitoring;
 mod register;
 mod schema;
+mod sessions;
 mod tokens;
+mod web;

@@ -17,6 +17,21 @@ fn wrong_credentials() -> AppError {
 /// Logs in. The answer is the same for an unknown email, a wrong password and a disabled
 /// account; failures are counted per account and per client address.
 pub async fn login(ctx: &AppContext, email: String, password_given: String, address: String) -> AppResult<TokenPair> {
+    let user = check_credentials(ctx, email, password_given, address.clone()).await?;
+    let pair = start_session(ctx, &user, ctx.now()).await?;
+    tracing::info!(user_id = user.id, %address, outcome = "success", "login");
+    Ok(pair)
+}
+
+/// The user these credentials belong to, for the API's login and the sign-in page alike: the
+/// same throttle (per account and per client address, counted in the same table) and the same
+/// answer for an unknown email, a wrong password and a disabled account.
+pub async fn check_credentials(
+    ctx: &AppContext,
+    email: String,
+    password_given: String,
+    address: String,
+) -> AppResult<User> {
     let email = email.trim().to_lowercase();
     let now = ctx.now();
     let auth = ctx.settings.auth.clone();
@@ -61,20 +76,17 @@ pub async fn login(ctx: &AppContext, email: String, password_given: String, addr
         }
     })
     .await?;
-    let user = match user {
-        Some(u) if matches && u.disabled_at.is_none() => u,
+    match user {
+        Some(u) if matches && u.disabled_at.is_none() => Ok(u),
         _ => {
             let (email2, address2) = (email.clone(), address.clone());
             ctx.db
                 .write(move |conn| repo::record_login_failure(conn, &email2, &address2, now).map_err(AppError::from))
                 .await?;
             tracing::info!(%address, outcome = "failure", "login");
-            return Err(wrong_credentials());
+            Err(wrong_credentials())
         }
-    };
-    let pair = start_session(ctx, &user, now).await?;
-    tracing::info!(user_id = user.id, %address, outcome = "success", "login");
-    Ok(pair)
+    }
 }
 
 async fn start_session(ctx: &AppContext, user: &User, now: NaiveDateTime) -> AppResult<TokenPair> {

@@ -9,8 +9,9 @@
 mod login;
 mod registration;
 mod reset;
+pub mod sessions;
 
-pub use login::{login, logout, refresh};
+pub use login::{check_credentials, login, logout, refresh};
 pub use registration::{register, verify_email, OrganisationInput, Registration};
 pub use reset::{confirm_password_reset, request_password_reset};
 

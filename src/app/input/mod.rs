@@ -6,6 +6,7 @@
 //! from their forms. A use-case receives the [`Parsed`] result and answers its errors (`422`) only
 //! after it has loaded the record, checked permission, state and version, in that order.
 
+pub mod accounts;
 pub mod application;
 pub mod community;
 pub mod decision;
