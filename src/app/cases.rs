@@ -11,7 +11,7 @@ use crate::db::cases::{self as repo, CaseFilter, NewApplication};
 use crate::db::models::*;
 use crate::db::{audit, catalogue, users, DbConn};
 use crate::domain::account::Role;
-use crate::domain::application::ApplicationForm;
+use crate::domain::application::{ApplicationForm, DerogationRequest, Postcode};
 use crate::domain::case::{allowed_actions, CaseAction, Facts, Status};
 use crate::domain::policy::{authorize, authorize_case, Action, Actor, CaseRequest};
 use crate::domain::FieldErrors;
@@ -66,6 +66,40 @@ pub fn view(c: &mut DbConn, actor: &Actor, app: Application) -> AppResult<CaseVi
         allowed_actions: allowed,
         app,
     })
+}
+
+/// What the application says, as its author wrote it.
+pub fn form_of(app: &Application, requested: &[(RequestedDerogation, Provision)]) -> ApplicationForm {
+    ApplicationForm {
+        title: app.title.clone(),
+        summary: app.summary.clone(),
+        intervention: app.intervention,
+        zone_id: app.zone_id,
+        site_address: app.site_address.clone(),
+        site_postcode: app.site_postcode.as_deref().and_then(|p| Postcode::parse(p).ok()),
+        proposed_start_date: app.proposed_start_date,
+        proposed_duration_months: app.proposed_duration_months,
+        estimated_annual_co2e_tonnes: app.estimated_annual_co2e_tonnes,
+        community_ownership_pct: app.community_ownership_pct,
+        innovation_statement: app.innovation_statement.clone(),
+        need_for_derogation: app.need_for_derogation.clone(),
+        safeguards: app.safeguards.clone(),
+        exit_plan: app.exit_plan.clone(),
+        derogations: requested
+            .iter()
+            .map(|(r, p)| DerogationRequest {
+                provision_code: p.code.clone(),
+                justification: r.justification.clone(),
+                scope: r.scope.clone(),
+            })
+            .collect(),
+    }
+}
+
+impl CaseView {
+    pub fn form(&self) -> ApplicationForm {
+        form_of(&self.app, &self.requested)
+    }
 }
 
 /// Copies the form onto the row and resolves the requested provisions (unknown codes are named).

@@ -319,3 +319,37 @@ pub async fn update_zone(
         })
         .await
 }
+
+/// A zone taking applications today, with the provisions it allows in full.
+#[derive(Debug, Clone)]
+pub struct OpenZone {
+    pub zone: Zone,
+    pub provisions: Vec<Provision>,
+}
+
+/// The zones an innovator can apply to today (the submission check's own rule), with the
+/// provisions each allows.
+pub async fn open_zones(ctx: &AppContext) -> AppResult<Vec<OpenZone>> {
+    let today = crate::app::register::today(ctx);
+    let zones = list_zones(ctx, PageRequest { page: 1, per_page: 200 }).await?;
+    let provisions = list_provisions(ctx, false).await?;
+    Ok(zones
+        .items
+        .into_iter()
+        .filter(|z| {
+            let facts = crate::domain::application::ZoneFacts {
+                id: z.zone.id,
+                is_open: z.zone.is_open,
+                window_opens_on: z.zone.window_opens_on,
+                window_closes_on: z.zone.window_closes_on,
+                min_community_ownership_pct: z.zone.min_community_ownership_pct,
+                allowed_provisions: Default::default(),
+            };
+            facts.accepting_on(today).is_ok()
+        })
+        .map(|z| OpenZone {
+            provisions: provisions.iter().filter(|p| z.allowed_provisions.contains(&p.code)).cloned().collect(),
+            zone: z.zone,
+        })
+        .collect())
+}

@@ -41,7 +41,8 @@ impl Settings {
         if !(1..=24 * 30).contains(&self.auth.session_absolute_hours)
             || self.auth.session_absolute_hours * 60 < self.auth.session_idle_minutes
         {
-            errors.push("auth.session_absolute_hours must be between 1 and 720 and no shorter than the idle time".into());
+            errors
+                .push("auth.session_absolute_hours must be between 1 and 720 and no shorter than the idle time".into());
         }
         if self.jwt.access_ttl_seconds < 30 || self.jwt.access_ttl_seconds > 86_400 {
             errors.push("jwt.access_ttl_seconds must be between 30 and 86400".into());

@@ -46,7 +46,12 @@ pub fn delete_for_user(conn: &mut DbConn, user_id: i64) -> QueryResult<usize> {
 }
 
 /// A user's live sessions, newest first.
-pub fn for_user(conn: &mut DbConn, user_id: i64, idle_since: NaiveDateTime, now: NaiveDateTime) -> QueryResult<Vec<WebSession>> {
+pub fn for_user(
+    conn: &mut DbConn,
+    user_id: i64,
+    idle_since: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<WebSession>> {
     web_sessions::table
         .filter(web_sessions::user_id.eq(user_id))
         .filter(web_sessions::expires_at.gt(now))

@@ -30,17 +30,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/sign-in").route(web::get().to(sign_in_page)).route(web::post().to(sign_in)))
         .service(web::resource("/sign-out").route(web::get().to(sign_out_page)).route(web::post().to(sign_out)))
         .service(web::resource("/signed-out").route(web::get().to(signed_out)))
-        .service(
-            web::resource("/create-account").route(web::get().to(create_page)).route(web::post().to(create)),
-        )
+        .service(web::resource("/create-account").route(web::get().to(create_page)).route(web::post().to(create)))
         .service(web::resource("/create-account/check-your-email").route(web::get().to(check_email_registered)))
-        .service(
-            web::resource("/forgot-password").route(web::get().to(forgot_page)).route(web::post().to(forgot)),
-        )
+        .service(web::resource("/forgot-password").route(web::get().to(forgot_page)).route(web::post().to(forgot)))
         .service(web::resource("/forgot-password/check-your-email").route(web::get().to(check_email_reset)))
-        .service(
-            web::resource("/account/verify-email").route(web::get().to(verify_page)).route(web::post().to(verify)),
-        )
+        .service(web::resource("/account/verify-email").route(web::get().to(verify_page)).route(web::post().to(verify)))
         .service(
             web::resource("/account/reset-password").route(web::get().to(reset_page)).route(web::post().to(reset)),
         );
@@ -304,12 +298,9 @@ async fn verify(
             v.begin(session);
             Ok(redirect(to))
         }
-        Err(AppError::Validation(_)) => page_status(
-            &v,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "verify_email.html",
-            json!({ "failed": true }),
-        ),
+        Err(AppError::Validation(_)) => {
+            page_status(&v, StatusCode::UNPROCESSABLE_ENTITY, "verify_email.html", json!({ "failed": true }))
+        }
         Err(e) => Err(e),
     }
 }

@@ -44,11 +44,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
             if body.len() > FORM_LIMIT {
                 return Err(AppError::PayloadTooLarge("the form is too large".into()));
             }
-            let pairs: Vec<(String, String)> = if is_form {
-                url::form_urlencoded::parse(&body).into_owned().collect()
-            } else {
-                Vec::new()
-            };
+            let pairs: Vec<(String, String)> =
+                if is_form { url::form_urlencoded::parse(&body).into_owned().collect() } else { Vec::new() };
             let token = pairs.iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.as_str()).unwrap_or("");
             visitor.check_form(&req, token)?;
             let rest = url::form_urlencoded::Serializer::new(String::new())
@@ -137,7 +134,13 @@ pub fn page(v: &Visitor, name: &str, context: Value) -> AppResult<HttpResponse> 
 
 /// A page showing the errors of a form: `422` with the summary, the inline messages and the
 /// input kept (the handler passes the input back in `context`).
-pub fn invalid(v: &Visitor, name: &str, errors: &FieldErrors, labels: &[(&str, &str)], context: Value) -> AppResult<HttpResponse> {
+pub fn invalid(
+    v: &Visitor,
+    name: &str,
+    errors: &FieldErrors,
+    labels: &[(&str, &str)],
+    context: Value,
+) -> AppResult<HttpResponse> {
     let mut context = context;
     if let (Some(m), Value::Object(e)) = (context.as_object_mut(), errors_json(errors, labels)) {
         m.extend(e);

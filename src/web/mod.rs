@@ -6,7 +6,9 @@ use minijinja::Environment;
 use std::sync::LazyLock;
 
 pub mod account;
+pub mod applications;
 pub mod charts;
+pub mod fields;
 pub mod format;
 pub mod forms;
 pub mod profile;
@@ -19,7 +21,7 @@ use crate::error::AppError;
 #[macro_export]
 macro_rules! page_templates {
     ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("templates/", $name)))),*]
+        &[$(($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/templates/", $name)))),*]
     };
 }
 
@@ -28,7 +30,8 @@ const TEMPLATES: &[(&str, &str)] =
     page_templates!["base.html", "macros.html", "verify_email.html", "reset_password.html", "home.html"];
 
 /// Every module's templates, compiled once.
-const ALL_TEMPLATES: &[&[(&str, &str)]] = &[TEMPLATES, public::TEMPLATES, account::TEMPLATES, profile::TEMPLATES];
+const ALL_TEMPLATES: &[&[(&str, &str)]] =
+    &[TEMPLATES, public::TEMPLATES, account::TEMPLATES, profile::TEMPLATES, applications::TEMPLATES];
 
 static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
@@ -50,7 +53,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/stats").route(web::get().to(public::stats)))
         .service(web::resource("/learning").route(web::get().to(public::learning)))
         .configure(account::routes)
-        .configure(profile::routes);
+        .configure(profile::routes)
+        .configure(applications::routes);
 }
 
 /// Renders a page; a broken template is an internal error, never a panic.

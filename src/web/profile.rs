@@ -19,9 +19,7 @@ pub const TEMPLATES: &[(&str, &str)] =
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/account").route(web::get().to(account_page)))
-        .service(
-            web::resource("/account/password").route(web::get().to(password_page)).route(web::post().to(password)),
-        )
+        .service(web::resource("/account/password").route(web::get().to(password_page)).route(web::post().to(password)))
         .service(
             web::resource("/account/notifications")
                 .route(web::get().to(notifications_page))

@@ -130,7 +130,10 @@ impl Visitor {
             Some(e) if !given.is_empty() && bool::from(e.as_bytes().ct_eq(given.as_bytes())) => Ok(()),
             _ => {
                 tracing::warn!(path = req.path(), "form refused: missing or wrong form token");
-                Err(AppError::Forbidden("this form has expired or was not sent from this service; go back, reload the page and try again".into()))
+                Err(AppError::Forbidden(
+                    "this form has expired or was not sent from this service; go back, reload the page and try again"
+                        .into(),
+                ))
             }
         }
     }
@@ -190,7 +193,10 @@ pub fn same_origin(headers: &HeaderMap, base_url: &str) -> bool {
 }
 
 /// Resolves the session cookie of every page request and writes back what the handler changed.
-pub async fn layer(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
+pub async fn layer(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     if !is_page_path(req.path()) {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
@@ -241,10 +247,7 @@ pub async fn layer(req: ServiceRequest, next: Next<impl MessageBody + 'static>) 
 
 /// A redirect to sign-in that comes back to `next` afterwards.
 pub fn to_sign_in(next: &str) -> HttpResponse {
-    let target = format!(
-        "/sign-in?next={}",
-        url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
-    );
+    let target = format!("/sign-in?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
     HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish()
 }
 
@@ -284,12 +287,17 @@ impl FromRequest for SignedIn {
             _ => {
                 let next = match req.uri().path_and_query() {
                     Some(pq) if req.method() == actix_web::http::Method::GET => pq.as_str().to_string(),
-                    _ => req.headers().get(header::REFERER).and_then(|r| r.to_str().ok()).and_then(|r| {
-                        url::Url::parse(r).ok().map(|u| match u.query() {
-                            Some(q) => format!("{}?{q}", u.path()),
-                            None => u.path().to_string(),
+                    _ => req
+                        .headers()
+                        .get(header::REFERER)
+                        .and_then(|r| r.to_str().ok())
+                        .and_then(|r| {
+                            url::Url::parse(r).ok().map(|u| match u.query() {
+                                Some(q) => format!("{}?{q}", u.path()),
+                                None => u.path().to_string(),
+                            })
                         })
-                    }).unwrap_or_else(|| "/".into()),
+                        .unwrap_or_else(|| "/".into()),
                 };
                 Err(actix_web::error::InternalError::from_response("sign in", to_sign_in(&next)).into())
             }
@@ -328,7 +336,15 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
         assert_eq!(local_next(Some("/applications/3?tab=a")).as_deref(), Some("/applications/3?tab=a"));
-        for bad in ["https://evil.example/", "//evil.example", "/\\evil.example", "evil", "/sign-in?next=/x", "", "/a\r\nLocation: x"] {
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "evil",
+            "/sign-in?next=/x",
+            "",
+            "/a\r\nLocation: x",
+        ] {
             assert_eq!(local_next(Some(bad)), None, "{bad}");
         }
         assert_eq!(local_next(None), None);
@@ -339,7 +355,10 @@ mod tests {
         let p = CookiePolicy::for_base_url("https://x.example");
         assert_eq!(p.session, "__Host-sandbox_session");
         let c = p.cookie(&p.session, "t".into()).to_string();
-        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure") && c.contains("Path=/"), "{c}");
+        assert!(
+            c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure") && c.contains("Path=/"),
+            "{c}"
+        );
         let p = CookiePolicy::for_base_url("http://127.0.0.1:8080");
         assert_eq!(p.session, "sandbox_session");
         assert!(!p.cookie(&p.session, "t".into()).to_string().contains("Secure"));

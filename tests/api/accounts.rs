@@ -407,11 +407,23 @@ async fn the_reset_page_sets_a_password_without_javascript() {
     let b = crate::web::Browser::new(&app);
     assert!(b.page(&link).await.contains("for=\"new_password\""));
     let r = b
-        .submit(&link, "/account/reset-password", &[("token", &token), ("new_password", "short"), ("confirm_password", "short")])
+        .submit(
+            &link,
+            "/account/reset-password",
+            &[("token", &token), ("new_password", "short"), ("confirm_password", "short")],
+        )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("href=\"#new_password\">Your new password must be at least 12 characters"));
-    let fields = [("token", token.as_str()), ("new_password", "quiet-otter-meadow-77"), ("confirm_password", "quiet-otter-meadow-77")];
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("href=\"#new_password\">Your new password must be at least 12 characters"));
+    let fields = [
+        ("token", token.as_str()),
+        ("new_password", "quiet-otter-meadow-77"),
+        ("confirm_password", "quiet-otter-meadow-77"),
+    ];
     let r = b.submit(&link, "/account/reset-password", &fields).await;
     assert!(r.text().await.unwrap().contains("Your password has been changed"));
     let r = b.submit(&link, "/account/reset-password", &fields).await;

@@ -19,7 +19,12 @@ async fn a_new_account_is_confirmed_from_its_email_and_signed_in() {
         .submit(
             "/create-account",
             "/create-account",
-            &[("role", "innovator"), ("display_name", "Ada Lovelace"), ("email", "ada@example.org"), ("password", "short")],
+            &[
+                ("role", "innovator"),
+                ("display_name", "Ada Lovelace"),
+                ("email", "ada@example.org"),
+                ("password", "short"),
+            ],
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -141,7 +146,8 @@ async fn forms_without_the_token_from_other_sites_or_after_sign_out_change_nothi
 
     let r = b.submit("/account", "/sign-out", &[]).await;
     assert_eq!(location(&r), "/signed-out");
-    let r = b.post_form("/account/notifications", &[("csrf_token", token.as_str()), ("categories", "case_updates")]).await;
+    let r =
+        b.post_form("/account/notifications", &[("csrf_token", token.as_str()), ("categories", "case_updates")]).await;
     assert!(r.status() == StatusCode::SEE_OTHER && location(&r).starts_with("/sign-in"), "signed out");
     assert_eq!(preferences(&app, &access).await, before, "nothing changed after sign-out");
 
@@ -173,7 +179,15 @@ async fn disabling_changing_the_role_or_resetting_the_password_ends_sessions() {
     let fresh = Browser::new(&app);
     let link = format!("/account/reset-password?token={token}");
     let r = fresh
-        .submit(&link, "/account/reset-password", &[("token", &token), ("new_password", "a-brand-new-passphrase"), ("confirm_password", "a-brand-new-passphrase")])
+        .submit(
+            &link,
+            "/account/reset-password",
+            &[
+                ("token", &token),
+                ("new_password", "a-brand-new-passphrase"),
+                ("confirm_password", "a-brand-new-passphrase"),
+            ],
+        )
         .await;
     assert!(r.text().await.unwrap().contains("Your password has been changed"));
     for b in &browsers {
@@ -190,11 +204,19 @@ async fn a_signed_out_person_is_sent_to_sign_in_and_back_but_never_off_site() {
     let b = Browser::new(&app);
     let r = b.get("/account/notifications").await;
     assert_eq!(location(&r), "/sign-in?next=%2Faccount%2Fnotifications");
-    let to = b.submit("/sign-in?next=%2Faccount%2Fnotifications", "/sign-in", &[("email", "ana@example.org"), ("password", PASSWORD), ("next", "/account/notifications")]).await;
+    let to = b
+        .submit(
+            "/sign-in?next=%2Faccount%2Fnotifications",
+            "/sign-in",
+            &[("email", "ana@example.org"), ("password", PASSWORD), ("next", "/account/notifications")],
+        )
+        .await;
     assert_eq!(location(&to), "/account/notifications");
     for evil in ["https://evil.example/", "//evil.example/x", "/\\evil.example"] {
         let c = Browser::new(&app);
-        let r = c.submit("/sign-in", "/sign-in", &[("email", "ana@example.org"), ("password", PASSWORD), ("next", evil)]).await;
+        let r = c
+            .submit("/sign-in", "/sign-in", &[("email", "ana@example.org"), ("password", PASSWORD), ("next", evil)])
+            .await;
         assert_eq!(location(&r), "/account", "{evil}");
     }
 }
@@ -204,11 +226,13 @@ async fn sign_in_is_throttled_with_the_api_logins_counters() {
     let app = spawn_app().await;
     app.registered("ana@example.org", "community").await;
     let b = Browser::new(&app);
-    let r = b.submit("/sign-in", "/sign-in", &[("email", "ana@example.org"), ("password", "wrong-password-here")]).await;
+    let r =
+        b.submit("/sign-in", "/sign-in", &[("email", "ana@example.org"), ("password", "wrong-password-here")]).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.text().await.unwrap().contains("<title>Error: Sign in – Planning Sandbox</title>"));
     for _ in 0..9 {
-        app.post("/api/v1/auth/login", &json!({"email": "ana@example.org", "password": "wrong-password-here"}), None).await;
+        app.post("/api/v1/auth/login", &json!({"email": "ana@example.org", "password": "wrong-password-here"}), None)
+            .await;
     }
     let r = b.submit("/sign-in", "/sign-in", &[("email", "ana@example.org"), ("password", PASSWORD)]).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
@@ -241,12 +265,24 @@ async fn changing_the_password_keeps_this_session_and_ends_the_others() {
     let (laptop, phone) = (Browser::new(&app), Browser::new(&app));
     laptop.sign_in("ana@example.org", PASSWORD).await;
     phone.sign_in("ana@example.org", PASSWORD).await;
-    let fields = [("current_password", "not-my-password"), ("new_password", "another-long-passphrase"), ("confirm_password", "another-long-passphrase")];
+    let fields = [
+        ("current_password", "not-my-password"),
+        ("new_password", "another-long-passphrase"),
+        ("confirm_password", "another-long-passphrase"),
+    ];
     let r = laptop.submit("/account/password", "/account/password", &fields).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("href=\"#current_password\">The current password is not your current password"));
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("href=\"#current_password\">The current password is not your current password"));
     assert_eq!(phone.get("/account").await.status(), StatusCode::OK, "a refused change ends nothing");
-    let fields = [("current_password", PASSWORD), ("new_password", "another-long-passphrase"), ("confirm_password", "another-long-passphrase")];
+    let fields = [
+        ("current_password", PASSWORD),
+        ("new_password", "another-long-passphrase"),
+        ("confirm_password", "another-long-passphrase"),
+    ];
     let r = laptop.submit("/account/password", "/account/password", &fields).await;
     assert_eq!(location(&r), "/account");
     assert!(laptop.page("/account").await.contains("Your password has been changed"));

@@ -103,10 +103,8 @@ pub async fn start(
 pub async fn resolve(ctx: &AppContext, token: String) -> AppResult<Option<PageSession>> {
     let now = ctx.now();
     let idle = idle_since(ctx, now);
-    let found = ctx
-        .db
-        .run(move |conn| repo::find_with_user(conn, &tokens::hash_token(&token)).map_err(AppError::from))
-        .await?;
+    let found =
+        ctx.db.run(move |conn| repo::find_with_user(conn, &tokens::hash_token(&token)).map_err(AppError::from)).await?;
     let Some((session, user)) = found else {
         return Ok(None);
     };

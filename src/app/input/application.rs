@@ -162,3 +162,40 @@ impl ApplicationRequest {
         }
     }
 }
+
+fn given<T>(v: Option<T>) -> Field<T> {
+    v.map(Field::Value).unwrap_or(Field::Null)
+}
+
+impl From<&ApplicationForm> for ApplicationRequest {
+    /// The body that would give this form: how a page that edits part of a draft sends the
+    /// rest unchanged through the same parse.
+    fn from(f: &ApplicationForm) -> Self {
+        ApplicationRequest {
+            title: Field::Value(f.title.clone()),
+            summary: given(f.summary.clone()),
+            intervention: given(f.intervention.map(|i| i.as_str().to_string())),
+            zone_id: given(f.zone_id),
+            site_address: given(f.site_address.clone()),
+            site_postcode: given(f.site_postcode.as_ref().map(|p| p.full.clone())),
+            proposed_start_date: given(f.proposed_start_date),
+            proposed_duration_months: given(f.proposed_duration_months.map(i64::from)),
+            estimated_annual_co2e_tonnes: given(f.estimated_annual_co2e_tonnes),
+            community_ownership_pct: given(f.community_ownership_pct),
+            innovation_statement: given(f.innovation_statement.clone()),
+            need_for_derogation: given(f.need_for_derogation.clone()),
+            safeguards: given(f.safeguards.clone()),
+            exit_plan: given(f.exit_plan.clone()),
+            requested_derogations: Field::Value(
+                f.derogations
+                    .iter()
+                    .map(|d| {
+                        serde_json::json!({
+                            "provision_code": d.provision_code, "justification": d.justification, "scope": d.scope,
+                        })
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}

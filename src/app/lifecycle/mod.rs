@@ -21,9 +21,7 @@ use crate::db::cases as repo;
 use crate::db::models::Application;
 use crate::db::{catalogue, users, DbConn};
 use crate::domain::account::Role;
-use crate::domain::application::{
-    check_submission, ApplicationForm, DerogationRequest, Postcode, ProvisionFacts, ZoneFacts,
-};
+use crate::domain::application::{check_submission, ApplicationForm, ProvisionFacts, ZoneFacts};
 use crate::domain::case::{CaseAction, Facts};
 use crate::domain::policy::Actor;
 use crate::error::{AppError, AppResult};
@@ -50,30 +48,7 @@ fn close_pause(app: &mut Application, now: NaiveDateTime) {
 /// The stored draft as the domain's form, with its requested provisions.
 fn form_of(c: &mut DbConn, app: &Application) -> AppResult<(ApplicationForm, Vec<ProvisionFacts>)> {
     let requested = repo::requested(c, app.id)?;
-    let form = ApplicationForm {
-        title: app.title.clone(),
-        summary: app.summary.clone(),
-        intervention: app.intervention,
-        zone_id: app.zone_id,
-        site_address: app.site_address.clone(),
-        site_postcode: app.site_postcode.as_deref().and_then(|p| Postcode::parse(p).ok()),
-        proposed_start_date: app.proposed_start_date,
-        proposed_duration_months: app.proposed_duration_months,
-        estimated_annual_co2e_tonnes: app.estimated_annual_co2e_tonnes,
-        community_ownership_pct: app.community_ownership_pct,
-        innovation_statement: app.innovation_statement.clone(),
-        need_for_derogation: app.need_for_derogation.clone(),
-        safeguards: app.safeguards.clone(),
-        exit_plan: app.exit_plan.clone(),
-        derogations: requested
-            .iter()
-            .map(|(r, p)| DerogationRequest {
-                provision_code: p.code.clone(),
-                justification: r.justification.clone(),
-                scope: r.scope.clone(),
-            })
-            .collect(),
-    };
+    let form = crate::app::cases::form_of(app, &requested);
     let provisions = requested.into_iter().map(|(_, p)| provision_facts(p)).collect();
     Ok((form, provisions))
 }

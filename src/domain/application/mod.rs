@@ -7,6 +7,7 @@
 //! schedule an approval creates in `decision`.
 
 mod decision;
+pub mod sections;
 mod submission;
 mod values;
 
