@@ -1,17 +1,100 @@
-//! The case page after submission, and the author's forms on it.
+//! The case page after submission (status, decision clock, timeline, information requests,
+//! conditions, milestones) and the author's forms on it: answer a request, send evidence,
+//! report on a milestone, start the trial, withdraw (after a confirmation page).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde_json::{json, Value};
 
-use super::{case_json, render, with_notice};
-use crate::app::cases::CaseView;
-use crate::app::AppContext;
-use crate::error::AppResult;
-use crate::web::session::Visitor;
+use super::{case_json, expected, refusal_notice, render, with_notice};
+use crate::app::cases::{self, CaseView};
+use crate::app::input::decision::WithdrawBody;
+use crate::app::input::monitoring::MilestoneReportBody;
+use crate::app::{lifecycle, milestones, AppContext};
+use crate::error::{AppError, AppResult};
+use crate::web::fields;
+use crate::web::forms::{done, errors_json, Form};
+use crate::web::session::{SignedIn, Visitor};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    let _ = cfg;
+    cfg.service(web::resource("/applications/{id}/start").route(web::post().to(start)))
+        .service(
+            web::resource("/applications/{id}/withdraw")
+                .route(web::get().to(withdraw_page))
+                .route(web::post().to(withdraw)),
+        )
+        .service(
+            web::resource("/applications/{id}/milestones/{mid}/report")
+                .route(web::get().to(report_page))
+                .route(web::post().to(report)),
+        );
+}
+
+type Pairs = Vec<(String, String)>;
+
+fn get<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+/// What an event in the history says to the author.
+fn event_text(action: &str) -> &'static str {
+    match action {
+        "application.created" => "Draft started",
+        "application.edited" => "Draft saved",
+        "application.submitted" => "Application submitted",
+        "application.assigned" => "Inspector assigned",
+        "application.screened" => "Application screened",
+        "information.requested" => "More information requested",
+        "information.answered" => "Information request answered",
+        "application.approved" => "Application approved",
+        "application.refused" => "Application refused",
+        "application.withdrawn" => "Application withdrawn",
+        "trial.started" => "Trial started",
+        "trial.extended" => "Trial extended",
+        "trial.completed" => "Trial completed",
+        "trial.suspended" => "Trial suspended",
+        "trial.reinstated" => "Trial reinstated",
+        "trial.revoked" => "Trial revoked",
+        "condition.added" => "Condition added",
+        "condition.amended" => "Condition changed",
+        "condition.removed" => "Condition removed",
+        "condition.evidence_submitted" => "Evidence sent",
+        "condition.met" => "Condition met",
+        "condition.evidence_rejected" => "Evidence not accepted",
+        "condition.breached" => "Condition breached",
+        "condition.waived" => "Condition waived",
+        "condition.attested" => "Community confirmation or dispute",
+        "milestone.added" => "Milestone added",
+        "milestone.rescheduled" => "Milestone rescheduled",
+        "milestone.submit_report" => "Milestone report sent",
+        "milestone.waived" => "Milestone waived",
+        "observation.posted" => "Community observation posted",
+        "observation.replied" => "Reply to an observation",
+        "observation.moderated" => "Observation moderated",
+        _ => "Update",
+    }
+}
+
+fn monitoring_json(view: &CaseView) -> Value {
+    use crate::domain::monitoring::{condition_transition, milestone_transition, ConditionEvent, MilestoneEvent};
+    let in_operation = crate::app::conditions::trial_in_operation(&view.app).is_ok();
+    json!({
+        "requests": view.information_requests.iter().map(|r| json!({
+            "id": r.id, "question": r.question, "due_on": r.due_on, "requested_at": r.requested_at,
+            "answer": r.answer, "answered_at": r.answered_at, "open": r.answered_at.is_none(),
+        })).collect::<Vec<_>>(),
+        "conditions": view.conditions.iter().map(|c| json!({
+            "id": c.id, "description": c.description, "metric": c.metric, "target_value": c.target_value,
+            "unit": c.unit, "due_on": c.due_on, "status": c.status.as_str(), "reason": c.status_reason,
+            "category": c.category.as_str(),
+            "can_send": in_operation && condition_transition(c.status, ConditionEvent::SubmitEvidence).is_ok(),
+        })).collect::<Vec<_>>(),
+        "milestones": view.milestones.iter().map(|m| json!({
+            "id": m.id, "title": m.title, "kind": m.kind.as_str(), "due_on": m.due_on, "status": m.status.as_str(),
+            "report": m.report, "review_note": m.review_note,
+            "can_report": in_operation && milestone_transition(m.status, MilestoneEvent::SubmitReport).is_ok(),
+        })).collect::<Vec<_>>(),
+    })
 }
 
 pub async fn case_page(
@@ -21,6 +104,129 @@ pub async fn case_page(
     notice: Option<&str>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let _ = ctx;
-    render(v, status, "applications/case.html", with_notice(json!({ "case": case_json(view) }), notice))
+    let actor = v.actor().ok_or_else(|| AppError::Unauthenticated("sign in".into()))?;
+    let history = cases::history(ctx, &actor, view.app.id).await?;
+    let timeline: Vec<Value> = history
+        .iter()
+        .rev()
+        .map(|h| json!({ "text": event_text(&h.event.action), "at": h.event.created_at, "by": h.actor_name }))
+        .collect();
+    let mut context = json!({ "case": case_json(view), "timeline": timeline, "m": monitoring_json(view) });
+    if let Some(m) = context.as_object_mut() {
+        m.insert("clock".into(), clock_json(view));
+    }
+    render(v, status, "applications/case.html", with_notice(context, notice))
+}
+
+/// The decision clock, when the case has one.
+fn clock_json(view: &CaseView) -> Value {
+    let _ = view;
+    Value::Null
+}
+
+async fn load(ctx: &AppContext, who: &SignedIn, id: i64) -> AppResult<CaseView> {
+    cases::get(ctx, who.actor(), id).await
+}
+
+/// A refused change: the case page as it now is, with what happened said at the top.
+async fn refused(ctx: &AppContext, who: &SignedIn, id: i64, e: AppError) -> AppResult<HttpResponse> {
+    match refusal_notice(&e) {
+        Some(notice) => {
+            let view = load(ctx, who, id).await?;
+            case_page(ctx, &who.visitor, &view, Some(notice), StatusCode::CONFLICT).await
+        }
+        None => Err(e),
+    }
+}
+
+async fn start(
+    ctx: web::Data<AppContext>,
+    who: SignedIn,
+    id: web::Path<i64>,
+    Form(p): Form<Pairs>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    match lifecycle::start(&ctx, who.actor(), id, expected(Some(get(&p, "version")))).await {
+        Ok(_) => done(&ctx, &who.visitor, &format!("/applications/{id}"), "The trial has started").await,
+        Err(e) => refused(&ctx, &who, id, e).await,
+    }
+}
+
+async fn withdraw_page(ctx: web::Data<AppContext>, who: SignedIn, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let view = load(&ctx, &who, id.into_inner()).await?;
+    render(&who.visitor, StatusCode::OK, "applications/confirm.html", json!({ "case": case_json(&view), "form": {} }))
+}
+
+async fn withdraw(
+    ctx: web::Data<AppContext>,
+    who: SignedIn,
+    id: web::Path<i64>,
+    Form(p): Form<Pairs>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let body = WithdrawBody { reason: fields::text(get(&p, "reason")) };
+    match lifecycle::withdraw(&ctx, who.actor(), id, expected(Some(get(&p, "version"))), body.parse()).await {
+        Ok(_) => done(&ctx, &who.visitor, &format!("/applications/{id}"), "Your application has been withdrawn").await,
+        Err(AppError::Validation(e)) => {
+            let view = load(&ctx, &who, id).await?;
+            let mut context = json!({ "case": case_json(&view), "form": { "reason": get(&p, "reason") } });
+            merge(&mut context, errors_json(&e, &[("reason", "The reason")]));
+            render(&who.visitor, StatusCode::UNPROCESSABLE_ENTITY, "applications/confirm.html", context)
+        }
+        Err(e) => refused(&ctx, &who, id, e).await,
+    }
+}
+
+fn merge(into: &mut Value, from: Value) {
+    if let (Some(m), Value::Object(f)) = (into.as_object_mut(), from) {
+        m.extend(f);
+    }
+}
+
+fn milestone_context(view: &CaseView, mid: i64) -> AppResult<Value> {
+    let m =
+        view.milestones.iter().find(|m| m.id == mid).ok_or_else(|| AppError::NotFound("no such milestone".into()))?;
+    Ok(json!({ "case": case_json(view), "milestone": {
+        "id": m.id, "title": m.title, "due_on": m.due_on, "version": m.version, "review_note": m.review_note,
+    }, "form": { "report": m.report } }))
+}
+
+async fn report_page(
+    ctx: web::Data<AppContext>,
+    who: SignedIn,
+    path: web::Path<(i64, i64)>,
+) -> AppResult<HttpResponse> {
+    let (id, mid) = path.into_inner();
+    let view = load(&ctx, &who, id).await?;
+    render(&who.visitor, StatusCode::OK, "applications/report.html", milestone_context(&view, mid)?)
+}
+
+async fn report(
+    ctx: web::Data<AppContext>,
+    who: SignedIn,
+    path: web::Path<(i64, i64)>,
+    Form(p): Form<Pairs>,
+) -> AppResult<HttpResponse> {
+    let (id, mid) = path.into_inner();
+    let view = load(&ctx, &who, id).await?;
+    milestone_context(&view, mid)?;
+    let body = MilestoneReportBody { report: fields::text(get(&p, "report")) };
+    match milestones::report(&ctx, who.actor(), mid, expected(Some(get(&p, "version"))), body.parse()).await {
+        Ok(_) => {
+            done(
+                &ctx,
+                &who.visitor,
+                &format!("/applications/{id}"),
+                "Your milestone report has been sent to the inspector",
+            )
+            .await
+        }
+        Err(AppError::Validation(e)) => {
+            let mut context = milestone_context(&view, mid)?;
+            merge(&mut context, json!({ "form": { "report": get(&p, "report") } }));
+            merge(&mut context, errors_json(&e, &[("report", "The report")]));
+            render(&who.visitor, StatusCode::UNPROCESSABLE_ENTITY, "applications/report.html", context)
+        }
+        Err(e) => refused(&ctx, &who, id, e).await,
+    }
 }
