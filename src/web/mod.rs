@@ -8,7 +8,9 @@ use serde_json::json;
 use std::sync::LazyLock;
 
 pub mod charts;
+pub mod errors;
 pub mod format;
+pub mod info;
 pub mod public;
 
 use crate::app::{accounts, AppContext};
@@ -28,7 +30,7 @@ const TEMPLATES: &[(&str, &str)] =
     page_templates!["base.html", "verify_email.html", "reset_password.html", "home.html"];
 
 /// Every module's templates, compiled once.
-const ALL_TEMPLATES: &[&[(&str, &str)]] = &[TEMPLATES, public::TEMPLATES];
+const ALL_TEMPLATES: &[&[(&str, &str)]] = &[TEMPLATES, public::TEMPLATES, errors::TEMPLATES, info::TEMPLATES];
 
 static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
@@ -49,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/register/{reference}").route(web::get().to(public::trial)))
         .service(web::resource("/stats").route(web::get().to(public::stats)))
         .service(web::resource("/learning").route(web::get().to(public::learning)))
+        .configure(info::routes)
         .service(
             web::resource("/account/verify-email")
                 .route(web::get().to(verify_page))
