@@ -1,12 +1,16 @@
 //! The emails that case events send, queued in the event's transaction.
 
-use chrono::NaiveDateTime;
-use serde_json::json;
+use chrono::{NaiveDate, NaiveDateTime};
+use serde_json::{json, Value};
 
-use crate::db::models::{Application, User};
+use crate::db::models::{Application, Condition, Milestone, User};
 use crate::db::{users, DbConn};
-use crate::email::{self, Mailer, Outgoing};
+use crate::domain::account::Role;
+use crate::email::{self, human_number, Mailer, Outgoing};
 use crate::error::AppResult;
+
+/// The page where a person manages what we email them.
+pub const PREFERENCES_PAGE: &str = "/account/notifications";
 
 /// Who an event's email goes to.
 pub enum To {
@@ -19,7 +23,8 @@ pub enum To {
     User(i64),
 }
 
-/// The preference a user can turn off for an event (`GET|PUT /api/v1/me/notification-preferences`).
+/// The preference a user can turn off for an event (the page [`PREFERENCES_PAGE`]; in the API
+/// `GET|PUT /api/v1/me/notification-preferences`).
 /// Security mail is not sent through here and cannot be turned off.
 pub fn preference_for(event: &str, as_follower: bool) -> &'static str {
     if as_follower {
@@ -33,10 +38,47 @@ pub fn preference_for(event: &str, as_follower: bool) -> &'static str {
     }
 }
 
+/// The page a case email links `recipient` to. The author goes to their case page. Everyone else
+/// (inspectors, admins, followers, the author of an observation) goes to the case's register
+/// entry: staff have no case pages yet. `/casework/{id}` replaces this for inspectors and admins
+/// when that page exists.
+///
+/// A case has no reference only while it is a draft, and a draft mails nobody but its author, so
+/// the last two arms are for completeness: staff get the case page (keyed by the only thing such a
+/// case has, its id, and answered by their own permissions), anyone else the register, never a
+/// page about a case they may not see.
+pub fn case_page(app: &Application, recipient: &User) -> String {
+    if recipient.id == app.author_id {
+        return format!("/applications/{}", app.id);
+    }
+    match &app.reference {
+        Some(reference) => format!("/register/{reference}"),
+        None if matches!(recipient.role, Role::Inspector | Role::Admin) => format!("/applications/{}", app.id),
+        None => "/register".into(),
+    }
+}
+
+/// The extra context of an approval email: the trial's dates, its community-benefit conditions and
+/// its review milestones (dates as ISO strings; the template shows them with `human_date`).
+pub fn approval_details(start: NaiveDate, end: NaiveDate, conditions: &[Condition], milestones: &[Milestone]) -> Value {
+    json!({
+        "trial_start": start,
+        "trial_end": end,
+        "conditions": conditions.iter().map(|c| json!({
+            "description": c.description,
+            "metric": c.metric,
+            "target": format!("{} {}", human_number(c.target_value), c.unit),
+            "due_on": c.due_on,
+        })).collect::<Vec<_>>(),
+        "milestones": milestones.iter().map(|m| json!({ "title": m.title, "due_on": m.due_on })).collect::<Vec<_>>(),
+    })
+}
+
 pub const PREFERENCES: [&str; 5] = ["case_updates", "new_cases", "reminders", "community", "followed_trials"];
 
 /// Queues one email per recipient of a case event and returns how many were new. `key` makes each delivery unique, so a
-/// retried transaction or a second scheduler pass never queues it twice.
+/// retried transaction or a second scheduler pass never queues it twice. `extra` adds to the
+/// `case_event` template's context (its optional sections, e.g. [`approval_details`]).
 #[allow(clippy::too_many_arguments)]
 pub fn notify(
     c: &mut DbConn,
@@ -47,6 +89,7 @@ pub fn notify(
     to: &[To],
     headline: &str,
     message: &str,
+    extra: Option<&Value>,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
     let mut queued = 0;
@@ -81,7 +124,19 @@ pub fn notify(
         if crate::db::community::opted_out(c, user.id, preference)? {
             continue;
         }
-        let preferences_link = as_follower.then(|| mailer.link("/api/v1/me/notification-preferences"));
+        let preferences_link = as_follower.then(|| mailer.link(PREFERENCES_PAGE));
+        let mut context = json!({
+            "display_name": user.display_name,
+            "headline": headline,
+            "reference": reference,
+            "title": app.title,
+            "message": message,
+            "preferences_link": preferences_link,
+            "link": mailer.link(&case_page(app, user)),
+        });
+        if let (Value::Object(context), Some(Value::Object(extra))) = (&mut context, extra) {
+            context.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
         queued += usize::from(email::queue(
             c,
             mailer,
@@ -91,15 +146,7 @@ pub fn notify(
                 to: &user.email,
                 category: &format!("case.{event}"),
                 template: "case_event",
-                context: json!({
-                    "display_name": user.display_name,
-                    "headline": headline,
-                    "reference": reference,
-                    "title": app.title,
-                    "message": message,
-                    "preferences_link": preferences_link,
-                    "link": mailer.link(&format!("/api/v1/applications/{}", app.id)),
-                }),
+                context,
             },
             now,
         )?);

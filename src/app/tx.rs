@@ -179,7 +179,22 @@ impl Tx<'_> {
         headline: &str,
         message: &str,
     ) -> AppResult<()> {
-        notify(self.c, self.mailer, app, event, key, to, headline, message, self.now)?;
+        notify(self.c, self.mailer, app, event, key, to, headline, message, None, self.now)?;
+        Ok(())
+    }
+
+    /// As [`Tx::mail`], with `extra` added to the email's context (see [`notify`]).
+    pub fn mail_with(
+        &mut self,
+        app: &Application,
+        event: &str,
+        to: &[To],
+        headline: &str,
+        message: &str,
+        extra: serde_json::Value,
+    ) -> AppResult<()> {
+        let key = app.version.to_string();
+        notify(self.c, self.mailer, app, event, &key, to, headline, message, Some(&extra), self.now)?;
         Ok(())
     }
 

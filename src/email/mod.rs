@@ -1,6 +1,7 @@
 //! Email: the templates every message is rendered from (subject, plain text and HTML, all under
 //! `src/email/templates/`), queueing into the outbox, the transports, and the delivery worker.
 
+pub mod format;
 pub mod templates;
 pub mod transport;
 pub mod worker;
@@ -11,6 +12,7 @@ use serde_json::Value;
 use crate::db::models::NewOutboundEmail;
 use crate::db::{outbox, DbConn};
 
+pub use format::{human_date, human_number};
 pub use templates::Mailer;
 
 /// Mail whose category starts with this (verification, reset, invitation) cannot be turned off.

@@ -37,6 +37,7 @@ pub struct Mailer {
 impl Mailer {
     pub fn new(base_url: &str, from: &str) -> Result<Self, String> {
         let mut env = Environment::new();
+        super::format::register(&mut env);
         for (name, source) in TEMPLATES {
             env.add_template(name, source).map_err(|e| format!("template {name}: {e}"))?;
         }
@@ -108,5 +109,42 @@ mod tests {
             assert!(r.text.contains("Ana <b>"), "{name} text is not escaped");
         }
         assert!(m.new_message_id().ends_with("@example.org>"));
+    }
+
+    #[test]
+    fn case_events_show_their_optional_sections_in_both_parts() {
+        let m = Mailer::new("http://localhost:8080", "no-reply@example.org").unwrap();
+        let base = serde_json::json!({
+            "display_name": "Ana", "link": "http://x/applications/1", "reference": "SBX-2026-00001",
+            "headline": "Approved", "title": "Solar", "message": "Because",
+        });
+        let plain = m.render("case_event", base.clone()).unwrap();
+        for absent in ["What happens next", "The trial runs", "Community-benefit conditions", "Review milestones"] {
+            assert!(!plain.text.contains(absent) && !plain.html.contains(absent), "{absent}");
+        }
+        let mut context = base;
+        let extra = serde_json::json!({
+            "next_steps": ["An inspector will screen it."],
+            "trial_start": "2026-12-02", "trial_end": "2027-12-02",
+            "conditions": [{"description": "Fund <1>", "metric": "Paid", "target": "5,000 GBP", "due_on": "2027-06-01"}],
+            "milestones": [{"title": "Interim report", "due_on": "2027-03-02"}],
+        });
+        context.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let r = m.render("case_event", context).unwrap();
+        println!("{}", r.text);
+        for part in [&r.text, &r.html] {
+            for expected in [
+                "What happens next",
+                "An inspector will screen it.",
+                "2 December 2026",
+                "2 December 2027",
+                "5,000 GBP, due by 1 June 2027",
+                "Interim report: due 2 March 2027",
+            ] {
+                assert!(part.contains(expected), "{expected} in {part}");
+            }
+        }
+        assert!(r.text.contains("- Fund <1> (Paid): 5,000 GBP"), "{}", r.text);
+        assert!(r.html.contains("<li>Fund &lt;1&gt; (Paid)"), "{}", r.html);
     }
 }

@@ -1,5 +1,6 @@
 //! The request wrapper: request ids, the access log line, security headers, and turning every
-//! error the framework makes itself (unknown route, wrong method, …) into problem+json.
+//! error the framework makes itself (unknown route, wrong method, …) into problem+json, or, for a
+//! browser on a page (see [`crate::web::errors::wants_html`]), every error into an HTML page.
 
 use std::time::Instant;
 
@@ -12,6 +13,7 @@ use tracing::Instrument;
 
 use super::problem::{problem_for_status, PROBLEM_JSON};
 use crate::error::REQUEST_ID;
+use crate::web::errors;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -35,6 +37,8 @@ pub async fn request_context(
     let path = req.path().to_string();
     let sensitive = authenticated || path.starts_with("/api/v1/auth") || path.starts_with("/account/");
     let method = req.method().to_string();
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let html_errors = errors::wants_html(&path, accept);
     let span = tracing::info_span!("request", request_id = %request_id, %method, %path);
 
     let result = REQUEST_ID.scope(request_id.clone(), next.call(req).instrument(span.clone())).await;
@@ -42,6 +46,22 @@ pub async fn request_context(
     // error from an inner middleware is passed on as it is (handlers' errors are responses here).
     let response = result?.map_into_boxed_body();
     let status = response.status();
+    let is_html = |r: &ServiceResponse<BoxBody>| {
+        r.headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("text/html"))
+    };
+    // A browser on a page gets the error page (if it cannot be rendered, the problem below).
+    let response = if html_errors && status.as_u16() >= 400 && !is_html(&response) {
+        let (req, old) = response.into_parts();
+        match errors::error_response(status, old.headers(), &request_id) {
+            Some(page) => ServiceResponse::new(req, page),
+            None => ServiceResponse::new(req, old),
+        }
+    } else {
+        response
+    };
     let needs_problem = status.as_u16() >= 400 && {
         let ct = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
         !(ct.starts_with(PROBLEM_JSON) || ct.starts_with("text/html"))
@@ -73,6 +93,10 @@ pub async fn request_context(
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     if sensitive {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if status.as_u16() >= 400 && errors::is_page_path(&path) {
+        // A page's error is HTML or problem+json by `Accept`.
+        headers.append(header::VARY, HeaderValue::from_static("Accept"));
     }
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| {

@@ -18,6 +18,7 @@ use crate::db::{audit, cases as case_repo, monitoring as repo};
 use crate::domain::monitoring::{
     condition_transition, milestone_transition, ConditionEvent, ConditionStatus, MilestoneEvent, MilestoneStatus,
 };
+use crate::email::human_date;
 use crate::error::{AppError, AppResult};
 
 const BATCH: i64 = 200;
@@ -117,7 +118,8 @@ async fn condition_overdue(ctx: &AppContext, stale: Condition) -> AppResult<bool
                 &cond.id.to_string(),
                 &[To::Author, To::AssignedInspector],
                 &format!("A condition is overdue: {}", cond.description),
-                &format!("It was due on {}.", cond.due_on.format("%-d %B %Y")),
+                &format!("It was due on {}.", human_date(cond.due_on)),
+                None,
                 now,
             )?;
             Ok(true)
@@ -158,7 +160,8 @@ async fn milestone_overdue(ctx: &AppContext, stale: Milestone) -> AppResult<bool
                 &m.id.to_string(),
                 &[To::Author, To::AssignedInspector],
                 &format!("A milestone is overdue: {}", m.title),
-                &format!("It was due on {}.", m.due_on.format("%-d %B %Y")),
+                &format!("It was due on {}.", human_date(m.due_on)),
+                None,
                 now,
             )?;
             Ok(true)
@@ -180,7 +183,8 @@ async fn reminder(ctx: &AppContext, m: Milestone, threshold: i64, today: NaiveDa
                 &format!("{}:{threshold}", m.id),
                 &[To::Author],
                 &format!("{} is due in {days_left} day{}", m.title, if days_left == 1 { "" } else { "s" }),
-                &format!("Due on {}. Submit the report from your trial's page.", m.due_on.format("%-d %B %Y")),
+                &format!("Due on {}. Submit the report from your trial's page.", human_date(m.due_on)),
+                None,
                 now,
             )
         })

@@ -8,9 +8,11 @@ use std::sync::LazyLock;
 pub mod account;
 pub mod applications;
 pub mod charts;
+pub mod errors;
 pub mod fields;
 pub mod format;
 pub mod forms;
+pub mod info;
 pub mod profile;
 pub mod public;
 pub mod session;
@@ -30,8 +32,15 @@ const TEMPLATES: &[(&str, &str)] =
     page_templates!["base.html", "macros.html", "verify_email.html", "reset_password.html", "home.html"];
 
 /// Every module's templates, compiled once.
-const ALL_TEMPLATES: &[&[(&str, &str)]] =
-    &[TEMPLATES, public::TEMPLATES, account::TEMPLATES, profile::TEMPLATES, applications::TEMPLATES];
+const ALL_TEMPLATES: &[&[(&str, &str)]] = &[
+    TEMPLATES,
+    public::TEMPLATES,
+    errors::TEMPLATES,
+    info::TEMPLATES,
+    account::TEMPLATES,
+    profile::TEMPLATES,
+    applications::TEMPLATES,
+];
 
 static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
@@ -52,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/register/{reference}").route(web::get().to(public::trial)))
         .service(web::resource("/stats").route(web::get().to(public::stats)))
         .service(web::resource("/learning").route(web::get().to(public::learning)))
+        .configure(info::routes)
         .configure(account::routes)
         .configure(profile::routes)
         .configure(applications::routes);

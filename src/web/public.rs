@@ -117,17 +117,8 @@ pub async fn trial(
     req: HttpRequest,
     reference: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let record = match register::trial(&ctx, reference.into_inner()).await {
-        Ok(r) => r,
-        Err(AppError::NotFound(_)) => {
-            let page = render_string("home.html", json!({}))?.replace(
-                "<h1>Planning regulatory sandbox</h1>",
-                "<h1>Page not found</h1><p>There is no such entry on the register.</p>",
-            );
-            return Ok(HttpResponse::NotFound().content_type("text/html; charset=utf-8").body(page));
-        }
-        Err(e) => return Err(e),
-    };
+    // No such entry is a 404, a browser's "Page not found" page (`web::errors`).
+    let record = register::trial(&ctx, reference.into_inner()).await?;
     let t = serde_json::to_value(TrialResponse::from(record)).map_err(AppError::internal)?;
     Ok(html(&req, render_string("trial.html", json!({ "t": t }))?))
 }

@@ -1,5 +1,6 @@
 //! Email delivery: real SMTP on 127.0.0.1, retries with backoff until dead, resending, and no
-//! row sent twice by concurrent workers.
+//! row sent twice by concurrent workers. What case emails say: links to pages (never to the API),
+//! the submission receipt's next steps, and the approval's dates, conditions and milestones.
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -10,7 +11,8 @@ use mailin_embedded::{Handler, Response, Server};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app_with, PASSWORD};
+use crate::casework::*;
+use crate::helpers::{spawn_app, spawn_app_with, TestApp, PASSWORD};
 
 #[derive(Clone, Default)]
 struct Inbox {
@@ -211,4 +213,131 @@ async fn concurrent_workers_never_send_a_row_twice() {
     assert_eq!(files, 40);
     assert!(app.outbox().await.iter().all(|m| m.status == "sent" && m.attempts == 1));
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// An email's text and its HTML with the escaped slashes put back.
+fn bodies(m: &sandbox::db::models::OutboundEmail) -> [String; 2] {
+    [m.body_text.clone(), m.body_html.replace("&#x2f;", "/")]
+}
+
+fn mail_to<'a>(
+    mails: &'a [sandbox::db::models::OutboundEmail],
+    to: &str,
+    category: &str,
+) -> &'a sandbox::db::models::OutboundEmail {
+    let found: Vec<_> = mails.iter().filter(|m| m.to_address == to && m.category == category).collect();
+    assert_eq!(found.len(), 1, "one {category} mail to {to}");
+    found[0]
+}
+
+/// A case approved with the world's two conditions, followed through its zone by a member.
+async fn approved_case(app: &TestApp) -> (World, i64, String) {
+    let w = world(app).await;
+    let (_, member, _) = app.registered("nia@example.org", "community").await;
+    let r = app.post("/api/v1/subscriptions", &json!({"zone_id": w.zone_id}), Some(&member)).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let id = case_in_assessment(app, &w).await;
+    transition(app, id, "approve", &w.inspector, approval(app, 30, 12)).await;
+    let (_, case) = current(app, id, &w.innovator).await;
+    (w, id, case["reference"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn case_emails_link_each_person_to_their_page_and_never_to_the_api() {
+    let app = spawn_app().await;
+    let (_, id, reference) = approved_case(&app).await;
+    let base = app.ctx.mailer.base_url().to_string();
+    let mails = app.outbox().await;
+
+    for category in ["case.submitted", "case.decided"] {
+        for body in bodies(mail_to(&mails, "ana@example.org", category)) {
+            assert!(body.contains(&format!("{base}/applications/{id}")), "the author's {category}: {body}");
+            assert!(!body.contains("/register/"), "{body}");
+        }
+    }
+    for body in bodies(mail_to(&mails, "ivy@pins.example.org", "case.assigned")) {
+        assert!(body.contains(&format!("{base}/register/{reference}")), "the inspector's: {body}");
+        assert!(!body.contains("/applications/"), "{body}");
+    }
+    for body in bodies(mail_to(&mails, "nia@example.org", "case.decided")) {
+        assert!(body.contains(&format!("{base}/register/{reference}")), "the follower's: {body}");
+        assert!(body.contains(&format!("{base}/account/notifications")), "the follower's: {body}");
+    }
+    assert!(mails.len() >= 8, "{}", mails.len());
+    for m in &mails {
+        for body in bodies(m) {
+            assert!(!body.contains("/api/"), "{} to {} links to the API: {body}", m.category, m.to_address);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_submission_receipt_says_what_happens_next() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = create_draft(&app, &w.innovator, &complete_draft(&app, w.zone_id)).await;
+    transition(&app, id, "submit", &w.innovator, json!({})).await;
+    let (_, case) = current(&app, id, &w.innovator).await;
+    let reference = case["reference"].as_str().unwrap();
+    let mails = app.outbox().await;
+    let receipt = mail_to(&mails, "ana@example.org", "case.submitted");
+    assert!(receipt.subject.contains(reference), "{}", receipt.subject);
+    for body in bodies(receipt) {
+        for text in [
+            reference,
+            "What happens next",
+            "An inspector will be assigned to your application and will screen it",
+            "may ask you for more information",
+            "You will usually get a decision within 8 weeks.",
+        ] {
+            assert!(body.contains(text), "the receipt says {text:?}: {body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_approval_email_lists_the_trial_dates_conditions_and_milestones() {
+    let app = spawn_app().await;
+    let (w, id, _) = approved_case(&app).await;
+    let human = |iso: &str| chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d").unwrap().format("%-d %B %Y").to_string();
+    let decided = approval(&app, 30, 12);
+    let milestones: Vec<Value> =
+        app.get(&format!("/api/v1/applications/{id}/milestones"), Some(&w.innovator)).await.json().await.unwrap();
+    assert!(milestones.len() >= 2, "{milestones:?}");
+    let mails = app.outbox().await;
+    for to in ["ana@example.org", "nia@example.org"] {
+        for body in bodies(mail_to(&mails, to, "case.decided")) {
+            let body = body.replace("<strong>", "").replace("</strong>", "");
+            let (start, end) =
+                (decided["trial_start_date"].as_str().unwrap(), decided["trial_end_date"].as_str().unwrap());
+            assert!(
+                body.contains(&format!("The trial runs from {} to {}", human(start), human(end))),
+                "trial dates to {to}: {body}"
+            );
+            assert!(body.contains("Community-benefit conditions") && body.contains("Review milestones"), "{body}");
+            for c in decided["conditions"].as_array().unwrap() {
+                let target = match c["unit"].as_str().unwrap() {
+                    "GBP" => "5,000 GBP",
+                    _ => "40 households",
+                };
+                let line = format!(
+                    "{} ({}): {target}, due by {}",
+                    c["description"].as_str().unwrap(),
+                    c["metric"].as_str().unwrap(),
+                    human(c["due_on"].as_str().unwrap())
+                );
+                assert!(body.contains(&line), "{line} to {to}: {body}");
+            }
+            for m in &milestones {
+                let line = format!("{}: due {}", m["title"].as_str().unwrap(), human(m["due_on"].as_str().unwrap()));
+                assert!(body.contains(&line), "{line} to {to}: {body}");
+                assert!(!body.contains(m["due_on"].as_str().unwrap()), "no ISO dates: {body}");
+            }
+            assert!(!body.contains(start) && !body.contains(end), "no ISO dates: {body}");
+        }
+    }
+    // Other case emails have none of these sections.
+    for body in bodies(mail_to(&mails, "ana@example.org", "case.submitted")) {
+        assert!(!body.contains("Review milestones") && !body.contains("The trial runs"), "{body}");
+    }
 }

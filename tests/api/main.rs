@@ -16,6 +16,7 @@ mod email;
 mod helpers;
 mod http_basics;
 mod monitoring;
+mod pages;
 mod register;
 mod schema;
 mod sessions;

@@ -230,7 +230,7 @@ async fn the_monitoring_path() {
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "breached");
     assert!(app.outbox().await.iter().any(|m| m.to_address == "nia@example.org"
         && m.category == "case.condition_breached"
-        && m.body_text.contains("notification-preferences")));
+        && m.body_text.contains("/account/notifications")));
     let suspended =
         transition(&app, id, "suspend", &inspector, json!({"reasons": "Bill-savings condition breached."})).await;
     assert_eq!(suspended["status"], "suspended");
@@ -720,8 +720,8 @@ async fn followers_of_a_zone_and_a_trial_hear_of_its_events_once() {
     assert_eq!(to_member(&mails, "case.started"), 1, "once, though following both the trial and its zone");
     assert_eq!(to_member(&mails, "case.suspended"), 1);
     let m = mails.iter().find(|m| m.to_address == "nia@example.org" && m.category == "case.suspended").unwrap();
-    assert!(m.body_text.contains("/api/v1/me/notification-preferences"));
-    assert!(m.body_html.replace("&#x2f;", "/").contains("/api/v1/me/notification-preferences"));
+    assert!(m.body_text.contains("/account/notifications"));
+    assert!(m.body_html.replace("&#x2f;", "/").contains("/account/notifications"));
 }
 
 #[tokio::test]

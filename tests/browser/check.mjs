@@ -1,6 +1,7 @@
 // Opens the public pages in headless Chromium as a person would: the register, a filter, a trial
-// page; and runs axe-core on the register, trial, statistics and learning pages. Exits non-zero
-// on any failure or any serious or critical accessibility violation.
+// page; and runs axe-core on the register, trial, statistics, learning and information pages and a
+// "Page not found" page. Exits non-zero on any failure or any serious or critical accessibility
+// violation.
 //
 // Usage: node check.mjs <base url>   (CHROMIUM overrides /usr/bin/chromium)
 import { chromium } from "playwright-core";
@@ -67,7 +68,7 @@ try {
   const focused = await page.evaluate(() => document.activeElement && document.activeElement.getAttribute("href"));
   check(focused === "#main", "the first Tab reaches the skip link");
 
-  for (const path of ["/register", trialPath, "/stats", "/learning"]) {
+  for (const path of ["/register", trialPath, "/stats", "/learning", "/accessibility", "/privacy", "/cookies", "/no-such-page"]) {
     await accessible(path);
   }
   await page.goto(base + "/stats");

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use super::{close_pause, run};
-use crate::app::case_mail::To;
+use crate::app::case_mail::{approval_details, To};
 use crate::app::cases::CaseView;
 use crate::app::input::decision::InformationRequestInput;
 use crate::app::input::Parsed;
@@ -17,6 +17,7 @@ use crate::domain::case::{CaseAction, Facts, Status};
 use crate::domain::decision::{CriterionOutcome, CriterionResult, Decision};
 use crate::domain::monitoring::{ConditionStatus, MilestoneStatus};
 use crate::domain::policy::Actor;
+use crate::email::human_date;
 use crate::error::{AppError, AppResult};
 
 pub async fn screen(
@@ -90,7 +91,7 @@ pub async fn request_information(
             "information_requested",
             &[To::Author],
             "The inspector needs more information",
-            &format!("{question}\n\nPlease answer by {}.", due.format("%-d %B %Y")),
+            &format!("{question}\n\nPlease answer by {}.", human_date(due)),
         )?;
         Ok(app)
     })
@@ -202,7 +203,11 @@ pub async fn approve(
             "conditions": approval.conditions.len(),
         });
         let app = tx.finish(app, from, to, "application.approved", details)?;
-        tx.mail(&app, "decided", &[To::Author, To::Followers], "The application has been approved", &approval.reasons)?;
+        // The email lists what was just decided, as stored (with any conditions set before).
+        let (conditions, milestones) = (repo::conditions(tx.c, app.id)?, repo::milestones(tx.c, app.id)?);
+        let extra = approval_details(approval.trial_start_date, approval.trial_end_date, &conditions, &milestones);
+        let headline = "The application has been approved";
+        tx.mail_with(&app, "decided", &[To::Author, To::Followers], headline, &approval.reasons, extra)?;
         Ok(app)
     })
     .await

@@ -71,6 +71,14 @@ fn zone_facts(c: &mut DbConn, zone_id: Option<i64>) -> AppResult<Option<ZoneFact
     }))
 }
 
+/// What the submission receipt says happens next.
+pub const SUBMISSION_NEXT_STEPS: [&str; 4] = [
+    "An inspector will be assigned to your application and will screen it against the sandbox's criteria.",
+    "The inspector may ask you for more information. We will email you if they do, with the date to answer by.",
+    "You will usually get a decision within 8 weeks.",
+    "We will email you when the decision is made.",
+];
+
 pub async fn submit(ctx: &AppContext, actor: &Actor, id: i64, expected: Expected) -> AppResult<CaseView> {
     run(ctx, actor, move |tx| {
         let (mut app, from, to) = tx.open(id, CaseAction::Submit, Facts::default(), expected)?;
@@ -86,10 +94,21 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, id: i64, expected: Expected
             app.applicant_kind = users::find_organisation(tx.c, org)?.map(|o| o.kind);
         }
         let app = tx.finish(app, from, to, "application.submitted", json!({ "reference": reference }))?;
-        tx.mail(&app, "submitted", &[To::Author], "Your application has been received", &format!(
-            "Your application has the reference {reference}. An inspector will screen it; we will email you when something needs you."
-        ))?;
-        tx.mail(&app, "awaiting_assignment", &[To::AllInspectors], "A new application is waiting for an inspector", "")?;
+        tx.mail_with(
+            &app,
+            "submitted",
+            &[To::Author],
+            "Your application has been received",
+            &format!("Your application has the reference {reference}."),
+            json!({ "next_steps": SUBMISSION_NEXT_STEPS }),
+        )?;
+        tx.mail(
+            &app,
+            "awaiting_assignment",
+            &[To::AllInspectors],
+            "A new application is waiting for an inspector",
+            "",
+        )?;
         Ok(app)
     })
     .await

@@ -18,6 +18,7 @@ use crate::domain::case::{CaseAction, Facts, Status};
 use crate::domain::monitoring::{EnforcementKind, MilestoneKind, MilestoneStatus};
 use crate::domain::policy::Actor;
 use crate::domain::FieldErrors;
+use crate::email::human_date;
 use crate::error::{AppError, AppResult};
 
 pub async fn start(ctx: &AppContext, actor: &Actor, id: i64, expected: Expected) -> AppResult<CaseView> {
@@ -115,7 +116,7 @@ pub async fn extend(
             &app,
             "extended",
             &[To::Author, To::Followers],
-            &format!("The trial has been extended to {}", new_end.format("%-d %B %Y")),
+            &format!("The trial has been extended to {}", human_date(new_end)),
             &reasons,
         )?;
         Ok(app)
