@@ -9,6 +9,7 @@
 pub mod application;
 pub mod community;
 pub mod decision;
+pub mod files;
 pub mod monitoring;
 
 use serde::de::DeserializeOwned;
