@@ -1,18 +1,22 @@
 //! Applications: create and edit drafts, read, list the queue, read the history. The lifecycle
 //! transitions are in `lifecycle/`; every change goes through `tx.rs`.
 
+use chrono::NaiveDate;
 use serde_json::json;
 
 use super::input::Parsed;
 pub use super::tx::case_stream;
-use super::tx::{self, facts_of, Expected};
+use super::tx::{self, facts_of, Expected, Tx};
 use super::{AppContext, Page, PageRequest};
+use crate::config::Settings;
 use crate::db::cases::{self as repo, CaseFilter, NewApplication};
 use crate::db::models::*;
-use crate::db::{audit, catalogue, users, DbConn};
+use crate::db::{audit, catalogue, information, users, DbConn};
 use crate::domain::account::Role;
 use crate::domain::application::{ApplicationForm, DerogationRequest, Postcode};
+use crate::domain::calendar::Holidays;
 use crate::domain::case::{allowed_actions, CaseAction, Facts, Status};
+use crate::domain::clock::{case_clock, DecisionClock, Pause};
 use crate::domain::policy::{authorize, authorize_case, Action, Actor, CaseRequest};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -28,16 +32,58 @@ pub struct CaseView {
     pub requested: Vec<(RequestedDerogation, Provision)>,
     pub screening: Vec<Screening>,
     pub information_requests: Vec<InformationRequest>,
+    /// The files sent with the answers, each naming its request (without their bytes).
+    pub information_attachments: Vec<InformationRequestAttachment>,
     pub conditions: Vec<Condition>,
     pub milestones: Vec<Milestone>,
     pub enforcement: Vec<EnforcementAction>,
     pub evaluation: Option<(Evaluation, Vec<(Recommendation, Provision)>)>,
+    /// Where the case stands against its target decision date: `None` for a draft and for a case
+    /// no longer awaiting a decision (see `domain::clock`).
+    pub decision_clock: Option<DecisionClock>,
     /// What the viewer may do now.
     pub allowed_actions: Vec<CaseAction>,
 }
 
-pub fn view(c: &mut DbConn, actor: &Actor, app: Application) -> AppResult<CaseView> {
+/// What the decision clock is read against: the day, the target and the calendar.
+#[derive(Debug, Clone)]
+pub struct ClockRules {
+    pub today: NaiveDate,
+    pub target_working_days: u32,
+    pub holidays: Holidays,
+}
+
+impl ClockRules {
+    pub fn new(settings: &Settings, today: NaiveDate) -> Self {
+        ClockRules {
+            today,
+            target_working_days: settings.cases.decision_target_working_days,
+            holidays: settings.holidays(),
+        }
+    }
+}
+
+impl Tx<'_> {
+    /// The case as the transaction's actor sees it, on the transaction's day.
+    pub fn case_view(&mut self, app: Application) -> AppResult<CaseView> {
+        let rules = ClockRules::new(self.settings, self.today());
+        view(self.c, &self.actor, app, &rules)
+    }
+}
+
+/// The case's clock from its submission and its information requests.
+fn clock_of(app: &Application, requests: &[InformationRequest], rules: &ClockRules) -> Option<DecisionClock> {
+    let pauses: Vec<Pause> = requests
+        .iter()
+        .map(|r| Pause { raised_on: r.requested_at.date(), answered_on: r.answered_at.map(|a| a.date()) })
+        .collect();
+    let submitted_on = app.submitted_at.map(|s| s.date());
+    case_clock(app.status, submitted_on, &pauses, rules.target_working_days, rules.today, &rules.holidays)
+}
+
+pub fn view(c: &mut DbConn, actor: &Actor, app: Application, rules: &ClockRules) -> AppResult<CaseView> {
     let facts = facts_of(&app);
+    let information_requests = repo::information_requests(c, app.id)?;
     let allowed = allowed_actions(facts.status)
         .into_iter()
         .filter(|a| authorize_case(Some(actor), CaseRequest::Act(*a), &facts).is_ok())
@@ -58,7 +104,9 @@ pub fn view(c: &mut DbConn, actor: &Actor, app: Application) -> AppResult<CaseVi
         },
         requested: repo::requested(c, app.id)?,
         screening: repo::screenings(c, app.id)?,
-        information_requests: repo::information_requests(c, app.id)?,
+        information_attachments: information::attachments_of_case(c, app.id)?,
+        decision_clock: clock_of(&app, &information_requests, rules),
+        information_requests,
         conditions: repo::conditions(c, app.id)?,
         milestones: repo::milestones(c, app.id)?,
         enforcement: repo::enforcement_actions(c, app.id)?,
@@ -169,7 +217,7 @@ pub async fn create(ctx: &AppContext, actor: &Actor, form: Parsed<ApplicationFor
         tx.save(&mut app)?;
         repo::replace_requested(tx.c, app.id, &rows)?;
         tx.record(&app, "application.created", Some("draft"), Some("draft"), json!({}), true)?;
-        view(tx.c, &tx.actor, app)
+        tx.case_view(app)
     })
     .await
 }
@@ -188,7 +236,7 @@ pub async fn update_draft(
         tx.save(&mut app)?;
         repo::replace_requested(tx.c, app.id, &rows)?;
         tx.record(&app, "application.edited", Some("draft"), Some("draft"), json!({}), true)?;
-        view(tx.c, &tx.actor, app)
+        tx.case_view(app)
     })
     .await
 }
@@ -202,10 +250,32 @@ pub fn load_for(c: &mut DbConn, actor: &Actor, id: i64, request: CaseRequest) ->
 
 pub async fn get(ctx: &AppContext, actor: &Actor, id: i64) -> AppResult<CaseView> {
     let actor = *actor;
+    let rules = ClockRules::new(&ctx.settings, ctx.now().date());
     ctx.db
         .run(move |c| {
             let app = load_for(c, &actor, id, CaseRequest::Read)?;
-            view(c, &actor, app)
+            view(c, &actor, app, &rules)
+        })
+        .await
+}
+
+const NO_SUCH_FILE: &str = "no such file";
+
+/// A file sent with an answer, with its bytes, for whoever may read its case's full record.
+pub async fn information_attachment(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<(InformationRequestAttachment, Vec<u8>)> {
+    let actor = *actor;
+    ctx.db
+        .run(move |c| {
+            let not_found = || AppError::NotFound(NO_SUCH_FILE.into());
+            let (attachment, case_id) = information::find_attachment(c, id)?.ok_or_else(not_found)?;
+            let app = repo::find_application(c, case_id)?.ok_or_else(not_found)?;
+            tx::authorize(&actor, CaseRequest::Read, &app, NO_SUCH_FILE)?;
+            let bytes = information::attachment_bytes(c, id)?.ok_or_else(not_found)?;
+            Ok((attachment, bytes))
         })
         .await
 }

@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use super::case_mail::To;
-use super::cases::{view as case_view, CaseView};
+use super::cases::CaseView;
 use super::conditions::trial_in_operation;
 use super::input::monitoring::{MilestoneChange, NewMilestoneInput, Review};
 use super::input::Parsed;
@@ -163,7 +163,7 @@ pub async fn report(
         let key = format!("{}:{}", m.id, m.version);
         let headline = format!("A report has been submitted: {}", m.title);
         tx.mail_keyed(&app, "milestone_reported", &key, &[To::AssignedInspector], &headline, &text)?;
-        case_view(tx.c, &tx.actor, app)
+        tx.case_view(app)
     })
     .await
 }
@@ -197,7 +197,7 @@ pub async fn review(
             format!("Please revise your report: {}", m.title)
         };
         tx.mail_keyed(&app, "milestone_reviewed", &key, &[To::Author], &headline, &note)?;
-        case_view(tx.c, &tx.actor, app)
+        tx.case_view(app)
     })
     .await
 }

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::case_mail::{notify, To};
 use super::AppContext;
+use crate::config::Settings;
 use crate::db::cases as repo;
 use crate::db::models::Application;
 use crate::db::{audit, DbConn};
@@ -81,6 +82,7 @@ pub struct Tx<'a> {
     pub c: &'a mut DbConn,
     pub actor: Actor,
     pub mailer: &'a Mailer,
+    pub settings: &'a Settings,
     pub now: NaiveDateTime,
 }
 
@@ -230,9 +232,10 @@ where
     let now = ctx.now();
     let actor = *actor;
     let mailer = ctx.mailer.clone();
+    let settings = ctx.settings.clone();
     ctx.db
         .write(move |c| {
-            let mut tx = Tx { c, actor, mailer: &mailer, now };
+            let mut tx = Tx { c, actor, mailer: &mailer, settings: &settings, now };
             f(&mut tx)
         })
         .await

@@ -98,6 +98,11 @@ mod tests {
         assert!(text.contains("SANDBOX_MAIL_FROM"), "{text}");
         let err = load(&[("database.pool_size", "many".into())]).unwrap_err();
         assert!(err.to_string().contains("pool_size"), "{err}");
+        assert_eq!(load(&[]).unwrap().cases.decision_target_working_days, 40);
+        for bad in ["0", "251"] {
+            let err = load(&[("cases.decision_target_working_days", bad.into())]).unwrap_err();
+            assert!(err.to_string().contains("cases.decision_target_working_days"), "{err}");
+        }
     }
 
     #[test]

@@ -16,8 +16,8 @@ mod validate;
 pub use database::DatabaseUrl;
 pub use net::TrustedNet;
 pub use sections::{
-    AuthSettings, CalendarSettings, CommunitySettings, DatabaseSettings, HttpSettings, JwtSettings, ListSettings,
-    MailSettings, SchedulerSettings, StatsSettings, UploadSettings,
+    AuthSettings, CalendarSettings, CaseSettings, CommunitySettings, DatabaseSettings, HttpSettings, JwtSettings,
+    ListSettings, MailSettings, SchedulerSettings, StatsSettings, UploadSettings,
 };
 
 use std::path::PathBuf;
@@ -107,6 +107,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub lists: ListSettings,
     pub calendar: CalendarSettings,
+    pub cases: CaseSettings,
     pub scheduler: SchedulerSettings,
     pub community: CommunitySettings,
     pub uploads: UploadSettings,

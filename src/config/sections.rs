@@ -1,5 +1,5 @@
 //! One struct per section of the settings files (`[database]`, `[http]`, `[jwt]`, `[auth]`,
-//! `[mail]`, `[lists]`, `[calendar]`, `[scheduler]`, `[community]`, `[uploads]`, `[stats]`).
+//! `[mail]`, `[lists]`, `[calendar]`, `[cases]`, `[scheduler]`, `[community]`, `[uploads]`, `[stats]`).
 
 use std::path::PathBuf;
 
@@ -35,6 +35,13 @@ pub struct SchedulerSettings {
 pub struct CalendarSettings {
     pub bank_holidays: Vec<String>,
     pub information_request_working_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CaseSettings {
+    /// Working days from submission to the target decision date, not counting the days spent
+    /// waiting for information.
+    pub decision_target_working_days: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

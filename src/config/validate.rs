@@ -88,6 +88,9 @@ impl Settings {
         if !(1..=120).contains(&self.calendar.information_request_working_days) {
             errors.push("calendar.information_request_working_days must be between 1 and 120".into());
         }
+        if !(1..=250).contains(&self.cases.decision_target_working_days) {
+            errors.push("cases.decision_target_working_days must be between 1 and 250".into());
+        }
         if self.scheduler.interval_seconds < 1 {
             errors.push("scheduler.interval_seconds must be at least 1".into());
         }

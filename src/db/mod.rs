@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cases;
 pub mod catalogue;
 pub mod community;
+pub mod information;
 pub mod models;
 pub mod monitoring;
 pub mod outbox;

@@ -293,6 +293,19 @@ pub struct InformationRequest {
     pub answered_at: Option<NaiveDateTime>,
 }
 
+/// A file sent with an answer to an information request, without its bytes (read on their own).
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = information_request_attachments)]
+pub struct InformationRequestAttachment {
+    pub id: i64,
+    pub information_request_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub created_at: NaiveDateTime,
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = conditions, treat_none_as_default_value = false)]
 pub struct Condition {

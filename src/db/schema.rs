@@ -227,6 +227,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    information_request_attachments (id) {
+        id -> BigInt,
+        information_request_id -> BigInt,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        bytes -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     conditions (id) {
         id -> BigInt,
         application_id -> BigInt,
@@ -409,6 +422,7 @@ diesel::joinable!(zone_provisions -> zones (zone_id));
 diesel::joinable!(zone_provisions -> provisions (provision_id));
 diesel::joinable!(screenings -> applications (application_id));
 diesel::joinable!(information_requests -> applications (application_id));
+diesel::joinable!(information_request_attachments -> information_requests (information_request_id));
 diesel::joinable!(conditions -> applications (application_id));
 diesel::joinable!(milestones -> applications (application_id));
 diesel::joinable!(enforcement_actions -> applications (application_id));
@@ -435,6 +449,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     requested_derogations,
     screenings,
     information_requests,
+    information_request_attachments,
     conditions,
     milestones,
     enforcement_actions,

@@ -5,6 +5,7 @@ pub mod account;
 pub mod application;
 pub mod calendar;
 pub mod case;
+pub mod clock;
 pub mod community;
 pub mod decision;
 pub mod monitoring;

@@ -21,7 +21,13 @@ use crate::domain::FieldErrors;
 use crate::error::AppResult;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(list).service(create).service(get).service(update).service(history).service(milestones);
+    cfg.service(list)
+        .service(create)
+        .service(get)
+        .service(update)
+        .service(history)
+        .service(milestones)
+        .service(information_attachment);
 }
 
 /// Start a draft application (innovator).
@@ -149,4 +155,19 @@ pub async fn milestones(ctx: web::Data<AppContext>, user: AuthUser, id: web::Pat
     let view = cases::get(&ctx, &user.0, id.into_inner()).await?;
     let body: Vec<MilestoneResponse> = view.milestones.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(body))
+}
+
+/// Download a file sent with an answer to an information request (whoever may read the case's
+/// full record), with its original name and detected type.
+#[utoipa::path(tag = "applications", security(("bearer" = [])),
+    params(("aid" = i64, Path, description = "Attachment id")),
+    responses((status = 200, description = "The file")))]
+#[get("/information-request-attachments/{aid}")]
+pub async fn information_attachment(
+    ctx: web::Data<AppContext>,
+    user: AuthUser,
+    aid: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let (attachment, bytes) = cases::information_attachment(&ctx, &user.0, aid.into_inner()).await?;
+    Ok(super::upload::download(&attachment.file_name, &attachment.content_type, bytes))
 }

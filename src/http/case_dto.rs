@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::concurrency::etag;
 use super::dto::{utc, OrganisationResponse};
 use crate::app::cases::{CaseSummary, CaseView, HistoryEntry};
-use crate::db::models::{Condition, Milestone};
+use crate::db::models::{Condition, InformationRequestAttachment, Milestone};
 use crate::domain::case::{CaseAction, Intervention, Status};
 use crate::domain::decision::{CriterionOutcome, Decision, RecommendationKind, ScreeningCriterion};
 use crate::domain::monitoring::{ConditionCategory, ConditionStatus, EnforcementKind, MilestoneKind, MilestoneStatus};
@@ -62,6 +62,32 @@ pub struct InformationRequestResponse {
     pub requested_at: DateTime<Utc>,
     pub answer: Option<String>,
     pub answered_at: Option<DateTime<Utc>>,
+    /// The files sent with the answer.
+    pub attachments: Vec<AttachmentResponse>,
+}
+
+/// A file sent with an answer; `url` downloads it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentResponse {
+    pub id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub url: String,
+}
+
+impl From<InformationRequestAttachment> for AttachmentResponse {
+    fn from(a: InformationRequestAttachment) -> Self {
+        AttachmentResponse {
+            url: format!("/api/v1/information-request-attachments/{}", a.id),
+            id: a.id,
+            file_name: a.file_name,
+            content_type: a.content_type,
+            size_bytes: a.size_bytes,
+            sha256: a.sha256,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -184,6 +210,15 @@ pub struct CaseResponse {
     pub assigned_inspector: Option<PersonResponse>,
     pub screening: Vec<ScreeningResponse>,
     pub information_requests: Vec<InformationRequestResponse>,
+    /// The date a decision is due: `decision_target_working_days` (40 by default) working days
+    /// after submission, moved on by the working days spent waiting for information. Null for a
+    /// draft and once the case no longer awaits a decision.
+    pub target_decision_date: Option<NaiveDate>,
+    /// Working days from today to `target_decision_date`; negative when it has passed. Stays the
+    /// same while an information request is open (the clock is paused). Null when the date is.
+    pub working_days_left: Option<i64>,
+    /// Whether the decision clock is paused now (an information request is open).
+    pub decision_clock_paused: Option<bool>,
     pub decision: Option<DecisionResponse>,
     pub trial_start_date: Option<NaiveDate>,
     pub trial_end_date: Option<NaiveDate>,
@@ -204,6 +239,7 @@ pub struct CaseResponse {
 impl From<CaseView> for CaseResponse {
     fn from(v: CaseView) -> Self {
         let a = v.app;
+        let attachments = v.information_attachments;
         let decision = match (&a.decision, a.decided_at) {
             (Some(outcome), Some(at)) => Some(DecisionResponse {
                 outcome: *outcome,
@@ -257,6 +293,12 @@ impl From<CaseView> for CaseResponse {
                 .information_requests
                 .into_iter()
                 .map(|r| InformationRequestResponse {
+                    attachments: attachments
+                        .iter()
+                        .filter(|a| a.information_request_id == r.id)
+                        .cloned()
+                        .map(Into::into)
+                        .collect(),
                     id: r.id,
                     question: r.question,
                     due_on: r.due_on,
@@ -265,6 +307,9 @@ impl From<CaseView> for CaseResponse {
                     answered_at: r.answered_at.map(utc),
                 })
                 .collect(),
+            target_decision_date: v.decision_clock.map(|c| c.target),
+            working_days_left: v.decision_clock.map(|c| c.working_days_left),
+            decision_clock_paused: v.decision_clock.map(|c| c.paused),
             decision,
             trial_start_date: a.trial_start_date,
             trial_end_date: a.trial_end_date,

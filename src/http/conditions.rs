@@ -238,16 +238,8 @@ async fn read_limited(payload: &mut web::Payload, limit: usize) -> AppResult<Vec
 pub async fn evidence_file(ctx: web::Data<AppContext>, user: AuthUser, eid: web::Path<i64>) -> AppResult<HttpResponse> {
     let (evidence, data) = conditions::evidence_file(&ctx, &user.0, eid.into_inner()).await?;
     let name = evidence.file_name.unwrap_or_else(|| "evidence".into());
-    let ascii: String = name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
-    let encoded = url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20");
-    Ok(HttpResponse::Ok()
-        .content_type(evidence.file_type.unwrap_or_else(|| "application/octet-stream".into()))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
-        ))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(data))
+    let content_type = evidence.file_type.unwrap_or_else(|| "application/octet-stream".into());
+    Ok(super::upload::download(&name, &content_type, data))
 }
 
 /// Verify the latest evidence (`met`) or reject it with feedback (assigned inspector, `If-Match`).

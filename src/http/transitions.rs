@@ -2,9 +2,11 @@
 //! hands the `If-Match` and the parsed body to its use-case, which checks them after permission
 //! and state.
 
-use actix_web::http::StatusCode;
+use actix_multipart::Multipart;
+use actix_web::http::{header, StatusCode};
 use actix_web::post;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::case_dto::{case_response, CaseResponse};
@@ -17,7 +19,7 @@ use crate::app::input::monitoring::ReasonsBody;
 use crate::app::lifecycle;
 use crate::app::AppContext;
 use crate::domain::case::CaseAction;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(submit)
@@ -116,8 +118,22 @@ pub async fn request_information(
     Ok(case_response(view, StatusCode::CREATED))
 }
 
-/// Answer an information request (the author). The case returns to where it was.
-#[utoipa::path(tag = "lifecycle", request_body = AnswerBody, security(("bearer" = [])),
+/// An answer sent as `multipart/form-data` (read into the same raw input as a JSON answer).
+#[derive(Debug, ToSchema)]
+pub struct AnswerForm {
+    /// The answer.
+    pub answer: String,
+    /// Up to 5 files (PDF, PNG, JPEG, CSV, plain text or office documents, each at most
+    /// `uploads.max_file_bytes`), recognised by their content.
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    pub attachments: Option<Vec<Vec<u8>>>,
+}
+
+/// Answer an information request (the author). The case returns to where it was. JSON `{answer}`,
+/// or `multipart/form-data` with the text field `answer` and up to 5 files in `attachments`; the
+/// files are stored with the answer. Every bad field is named (`422`) and nothing is stored.
+#[utoipa::path(tag = "lifecycle", security(("bearer" = [])),
+    request_body(content((AnswerBody = "application/json"), (AnswerForm = "multipart/form-data"))),
     params(("id" = i64, Path, description = "Application id"), ("rid" = i64, Path, description = "Information request id"),
         ("If-Match" = String, Header, description = "The application's ETag")),
     responses((status = 200, body = CaseResponse)))]
@@ -127,10 +143,29 @@ pub async fn answer(
     user: AuthUser,
     if_match: IfMatch,
     path: web::Path<(i64, i64)>,
-    body: web::Json<AnswerBody>,
-) -> AppResult<HttpResponse> {
+    req: HttpRequest,
+    payload: web::Payload,
+) -> actix_web::Result<HttpResponse> {
     let (id, rid) = path.into_inner();
-    ok(lifecycle::answer(&ctx, &user.0, id, if_match.0, rid, body.into_inner().parse()).await?)
+    let mut payload = payload.into_inner();
+    let body = if is_multipart(&req) {
+        // Refuse before reading a large upload.
+        lifecycle::answer_allowed(&ctx, &user.0, id, if_match.0, rid).await?;
+        let multipart = Multipart::from_request(&req, &mut payload)
+            .await
+            .map_err(|e| AppError::BadRequest(format!("the multipart body could not be read: {e}")))?;
+        super::upload::read_answer_form(multipart, ctx.settings.uploads.max_file_bytes).await?
+    } else {
+        web::Json::<AnswerBody>::from_request(&req, &mut payload).await?.into_inner()
+    };
+    Ok(ok(lifecycle::answer(&ctx, &user.0, id, if_match.0, rid, body.parse()).await?)?)
+}
+
+fn is_multipart(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
 }
 
 /// Approve an application in assessment (assigned inspector): granted derogations, trial dates

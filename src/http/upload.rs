@@ -1,12 +1,20 @@
-//! Evidence files: reading a multipart body up to a limit, recognising the file's type from its
-//! content (not its name), and making its name safe to store and echo.
+//! Multipart forms with files: evidence (`body`, `reported_value`, `file`) and an information
+//! request's answer (`answer`, `attachments`), each file read up to a limit; and stored files as
+//! downloads. A file's type and safe name come from `app::input::files`.
 
 use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::HttpResponse;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::app::conditions::EvidenceFile;
+use crate::app::input::decision::{AnswerBody, MAX_ATTACHMENTS};
+use crate::app::input::files::{RawFile, ACCEPTED_TYPES};
+use crate::app::input::Field;
 use crate::error::AppError;
+
+pub use crate::app::input::files::{detect, sanitize_filename};
 
 /// The parts of an evidence form.
 #[derive(Debug, Default)]
@@ -48,11 +56,8 @@ pub async fn read_form(mut multipart: Multipart, max: usize) -> Result<EvidenceF
                 if data.is_empty() {
                     return Err(AppError::validation("file", "is empty"));
                 }
-                let content_type = detect(&data).ok_or_else(|| {
-                    AppError::UnsupportedMediaType(
-                        "the file must be a PDF, PNG, JPEG, CSV, plain text or office document".into(),
-                    )
-                })?;
+                let content_type = detect(&data)
+                    .ok_or_else(|| AppError::UnsupportedMediaType(format!("the file must be {ACCEPTED_TYPES}")))?;
                 let sha256 = hex::encode(Sha256::digest(&data));
                 form.file = Some(EvidenceFile {
                     name: sanitize_filename(filename.as_deref().unwrap_or("evidence")),
@@ -67,72 +72,80 @@ pub async fn read_form(mut multipart: Multipart, max: usize) -> Result<EvidenceF
     Ok(form)
 }
 
-/// The type of a file from its bytes, if it is one we accept.
-pub fn detect(data: &[u8]) -> Option<&'static str> {
-    if let Some(kind) = infer::get(data) {
-        return match kind.mime_type() {
-            m @ ("application/pdf" | "image/png" | "image/jpeg") => Some(m),
-            m @ ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-            | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            | "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-            | "application/vnd.oasis.opendocument.text"
-            | "application/vnd.oasis.opendocument.spreadsheet"
-            | "application/msword"
-            | "application/vnd.ms-excel") => Some(m),
-            _ => None,
-        };
+/// Reads an answer's form into its raw struct: the text field `answer`, and files in
+/// `attachments` (or `attachments[]`). A file's bytes are kept up to `max`; a larger file is read
+/// to its end and recorded as too large, so that the parse names it with every other bad field.
+/// Files after the first [`MAX_ATTACHMENTS`] are read but not kept. A body that goes on past room
+/// for all of them is a `413`.
+pub async fn read_answer_form(mut multipart: Multipart, max: usize) -> Result<AnswerBody, AppError> {
+    let mut body = AnswerBody::default();
+    let mut budget = max.saturating_mul(MAX_ATTACHMENTS + 1).saturating_add(TEXT_LIMIT);
+    while let Some(field) = multipart.next().await {
+        let mut field =
+            field.map_err(|e| AppError::BadRequest(format!("the multipart body could not be read: {e}")))?;
+        let name = field.name().unwrap_or("").to_string();
+        match name.as_str() {
+            "answer" => {
+                let (data, whole) = read_part(&mut field, TEXT_LIMIT, &mut budget).await?;
+                body.answer = match (whole, String::from_utf8(data)) {
+                    (false, _) => Field::Invalid(format!("is longer than {TEXT_LIMIT} bytes")),
+                    (true, Ok(text)) => Field::Value(text),
+                    (true, Err(_)) => Field::Invalid("must be text".into()),
+                };
+            }
+            "attachments" | "attachments[]" => {
+                let file_name = field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string);
+                let kept = body.attachments.len() < MAX_ATTACHMENTS;
+                let (data, whole) = read_part(&mut field, if kept { max } else { 0 }, &mut budget).await?;
+                let content = match (kept, whole) {
+                    (false, _) => Field::Missing,
+                    (true, true) => Field::Value(data),
+                    (true, false) => Field::Invalid(format!("is larger than the limit of {max} bytes")),
+                };
+                body.attachments.push(RawFile { file_name, content });
+            }
+            other => return Err(AppError::validation(other, "is not a field of this form")),
+        }
     }
-    let text = std::str::from_utf8(data).ok()?;
-    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return None;
-    }
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
-    let commas: Vec<usize> = lines.iter().map(|l| l.matches(',').count()).collect();
-    let looks_like_csv = lines.len() >= 2 && commas[0] > 0 && commas.iter().all(|c| *c == commas[0]);
-    Some(if looks_like_csv { "text/csv" } else { "text/plain" })
+    Ok(body)
 }
 
-/// A file name that is safe to store and to echo: no folders, no `..`, no control characters or
-/// markup, at most 150 characters.
-pub fn sanitize_filename(raw: &str) -> String {
-    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '<' | '>' | '"' | '\'' | '&' | '`' | ';' | ':' | '*' | '?' | '|'))
-        .collect();
-    let cleaned = cleaned.replace("..", ".");
-    let cleaned = cleaned.trim().trim_matches('.').trim();
-    let mut out: String = cleaned.chars().take(150).collect();
-    if out.is_empty() {
-        out = "evidence".into();
+/// Reads one part to its end, keeping at most `keep` bytes; says whether it was kept whole. Every
+/// byte read counts against `budget` (`413` when it runs out).
+async fn read_part(
+    field: &mut actix_multipart::Field,
+    keep: usize,
+    budget: &mut usize,
+) -> Result<(Vec<u8>, bool), AppError> {
+    let mut data = Vec::new();
+    let mut whole = true;
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("the upload could not be read: {e}")))?;
+        *budget = budget
+            .checked_sub(chunk.len())
+            .ok_or_else(|| AppError::PayloadTooLarge("the form is larger than its files may be".into()))?;
+        if whole && data.len() + chunk.len() <= keep {
+            data.extend_from_slice(&chunk);
+        } else {
+            whole = false;
+            data = Vec::new();
+        }
     }
-    out
+    Ok((data, whole))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_names_are_made_safe() {
-        assert_eq!(sanitize_filename("../../etc/passwd"), "passwd");
-        assert_eq!(sanitize_filename("C:\\Users\\ana\\report.pdf"), "report.pdf");
-        assert_eq!(sanitize_filename("<script>alert(1)</script>.pdf"), "script.pdf");
-        assert_eq!(sanitize_filename("<b>report</b>.pdf"), "b.pdf");
-        assert_eq!(sanitize_filename("a<i>b\"c.pdf"), "aibc.pdf");
-        assert_eq!(sanitize_filename("bad\u{0}\u{7}name\n.csv"), "badname.csv");
-        assert_eq!(sanitize_filename(".."), "evidence");
-        assert_eq!(sanitize_filename(&"a".repeat(400)).len(), 150);
-    }
-
-    #[test]
-    fn types_come_from_content() {
-        assert_eq!(detect(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"), Some("application/pdf"));
-        assert_eq!(detect(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]), Some("image/png"));
-        assert_eq!(detect(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F']), Some("image/jpeg"));
-        assert_eq!(detect(b"date,kwh\n2027-01-01,12\n2027-01-02,13\n"), Some("text/csv"));
-        assert_eq!(detect(b"Meter read on Monday."), Some("text/plain"));
-        assert_eq!(detect(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00"), None, "an executable is refused");
-        assert_eq!(detect(&[0u8, 1, 2, 3, 255, 254]), None);
-    }
+/// A stored file as a download: its type, its name in `Content-Disposition` (ASCII and UTF-8),
+/// never cached.
+pub fn download(name: &str, content_type: &str, data: Vec<u8>) -> HttpResponse {
+    let ascii: String = name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
+    let ascii = ascii.replace(['"', '\\'], "_");
+    let encoded = url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20");
+    HttpResponse::Ok()
+        .content_type(content_type.to_string())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(data)
 }

@@ -15,6 +15,7 @@ mod contract;
 mod email;
 mod helpers;
 mod http_basics;
+mod information;
 mod monitoring;
 mod pages;
 mod register;

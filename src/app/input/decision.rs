@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::files::{parse_files, RawFile, UploadedFile};
 use super::monitoring::ConditionBody;
 use super::{each, finish, optional_text, parse_required, required_long_text, Field, Parsed};
 use crate::app::catalogue::parse_code;
@@ -112,19 +113,35 @@ impl InformationRequestBody {
     }
 }
 
+/// The most files one answer may carry.
+pub const MAX_ATTACHMENTS: usize = 5;
+
+/// The author's answer to an information request: JSON `{answer}`, or a form with the text field
+/// `answer` and up to 5 files in `attachments` (`MAX_ATTACHMENTS`).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerBody {
     #[serde(default)]
     #[schema(value_type = String)]
     pub answer: Field<String>,
+    /// The files of a form (a JSON body has none).
+    #[serde(skip)]
+    pub attachments: Vec<RawFile>,
+}
+
+/// An answer and the files sent with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerInput {
+    pub answer: String,
+    pub attachments: Vec<UploadedFile>,
 }
 
 impl AnswerBody {
-    pub fn parse(self) -> Parsed<String> {
+    pub fn parse(self) -> Parsed<AnswerInput> {
         let mut e = FieldErrors::new();
-        let a = required_long_text(self.answer, &mut e, "answer");
-        finish(e, a)
+        let answer = required_long_text(self.answer, &mut e, "answer");
+        let attachments = parse_files(self.attachments, "attachments", MAX_ATTACHMENTS, "attachment", &mut e);
+        finish(e, answer.map(|answer| AnswerInput { answer, attachments }))
     }
 }
 

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod application;
 pub mod community;
 pub mod decision;
+pub mod files;
 pub mod monitoring;
 
 use serde::de::DeserializeOwned;

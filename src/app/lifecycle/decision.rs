@@ -6,17 +6,20 @@ use serde_json::json;
 
 use super::{close_pause, run};
 use crate::app::case_mail::{approval_details, To};
-use crate::app::cases::CaseView;
-use crate::app::input::decision::InformationRequestInput;
+use crate::app::cases::{load_for, CaseView};
+use crate::app::input::decision::{AnswerInput, InformationRequestInput};
 use crate::app::input::Parsed;
-use crate::app::tx::Expected;
+use crate::app::tx::{next_status, Expected};
 use crate::app::AppContext;
 use crate::db::cases::{self as repo, NewCondition, NewMilestone};
+use crate::db::information::{self, NewAttachment};
+use crate::db::models::{Application, InformationRequest};
+use crate::db::DbConn;
 use crate::domain::application::{check_approval, default_milestones, Approval, ProvisionFacts};
 use crate::domain::case::{CaseAction, Facts, Status};
 use crate::domain::decision::{CriterionOutcome, CriterionResult, Decision};
 use crate::domain::monitoring::{ConditionStatus, MilestoneStatus};
-use crate::domain::policy::Actor;
+use crate::domain::policy::{Actor, CaseRequest};
 use crate::email::human_date;
 use crate::error::{AppError, AppResult};
 
@@ -98,37 +101,89 @@ pub async fn request_information(
     .await
 }
 
+/// The open request `request_id` of the case, or `404`/`409`.
+fn open_request(c: &mut DbConn, app: &Application, request_id: i64) -> AppResult<InformationRequest> {
+    match repo::information_requests(c, app.id)?.into_iter().find(|r| r.id == request_id) {
+        None => Err(AppError::NotFound("no such information request on this application".into())),
+        Some(r) if r.answered_at.is_some() => {
+            Err(AppError::conflict("this information request has already been answered"))
+        }
+        Some(r) => Ok(r),
+    }
+}
+
+/// Whether `actor` may answer the request now, at the version they read: checked before an upload
+/// is read, so that a refused request costs nothing. [`answer`] checks it all again.
+pub async fn answer_allowed(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: i64,
+    expected: Expected,
+    request_id: i64,
+) -> AppResult<()> {
+    let actor = *actor;
+    ctx.db
+        .run(move |c| {
+            let app = load_for(c, &actor, id, CaseRequest::Act(CaseAction::Answer))?;
+            next_status(app.status, CaseAction::Answer, Facts { resume: app.resume_status, ..Facts::default() })?;
+            expected.check(app.version)?;
+            open_request(c, &app, request_id).map(|_| ())
+        })
+        .await
+}
+
+/// The author answers an open information request, with the files sent with the answer: the
+/// answer, its attachments, its audit event and the inspector's email are written together.
 pub async fn answer(
     ctx: &AppContext,
     actor: &Actor,
     id: i64,
     expected: Expected,
     request_id: i64,
-    answer: Parsed<String>,
+    input: Parsed<AnswerInput>,
 ) -> AppResult<CaseView> {
     run(ctx, actor, move |tx| {
         let (mut app, from, to) = tx.open(id, CaseAction::Answer, Facts::default(), expected)?;
-        let open = repo::information_requests(tx.c, app.id)?.into_iter().find(|r| r.id == request_id);
-        match open {
-            None => return Err(AppError::NotFound("no such information request on this application".into())),
-            Some(r) if r.answered_at.is_some() => {
-                return Err(AppError::conflict("this information request has already been answered"))
-            }
-            Some(_) => {}
-        }
-        let answer = answer?;
+        open_request(tx.c, &app, request_id)?;
+        let AnswerInput { answer, attachments } = input?;
         if !repo::answer_information_request(tx.c, request_id, &answer, tx.actor.user_id, tx.now)? {
             return Err(AppError::conflict("this information request has already been answered"));
         }
+        let mut stored = Vec::new();
+        for file in &attachments {
+            let row = information::insert_attachment(
+                tx.c,
+                &NewAttachment {
+                    information_request_id: request_id,
+                    file_name: &file.name,
+                    content_type: &file.content_type,
+                    size_bytes: file.size(),
+                    sha256: &file.sha256,
+                    bytes: &file.data,
+                    created_at: tx.now,
+                },
+            )?;
+            stored.push(json!({
+                "attachment_id": row.id, "file_name": row.file_name, "content_type": row.content_type,
+                "size_bytes": row.size_bytes, "sha256": row.sha256,
+            }));
+        }
         close_pause(&mut app, tx.now);
         app.resume_status = None;
-        let app = tx.finish(app, from, to, "information.answered", json!({ "request_id": request_id }))?;
+        let details = json!({ "request_id": request_id, "attachment_count": stored.len(), "attachments": stored });
+        let app = tx.finish(app, from, to, "information.answered", details)?;
+        let message = if attachments.is_empty() {
+            answer
+        } else {
+            let names: Vec<&str> = attachments.iter().map(|f| f.name.as_str()).collect();
+            format!("{answer}\n\nAttached: {}.", names.join(", "))
+        };
         tx.mail(
             &app,
             "information_answered",
             &[To::AssignedInspector],
             "The applicant has answered your question",
-            &answer,
+            &message,
         )?;
         Ok(app)
     })

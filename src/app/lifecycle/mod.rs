@@ -6,14 +6,14 @@
 mod decision;
 mod trial;
 
-pub use decision::{answer, approve, refuse, request_information, screen};
+pub use decision::{answer, answer_allowed, approve, refuse, request_information, screen};
 pub use trial::{complete, enforce, extend, start};
 
 use chrono::NaiveDateTime;
 use serde_json::json;
 
 use super::case_mail::To;
-use super::cases::{view, CaseView};
+use super::cases::CaseView;
 use super::input::Parsed;
 use super::tx::{self, Expected, Tx};
 use super::AppContext;
@@ -33,7 +33,7 @@ where
 {
     tx::write(ctx, actor, move |tx| {
         let app = f(tx)?;
-        view(tx.c, &tx.actor, app)
+        tx.case_view(app)
     })
     .await
 }

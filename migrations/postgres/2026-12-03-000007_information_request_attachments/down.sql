@@ -1,0 +1,1 @@
+DROP TABLE information_request_attachments;
