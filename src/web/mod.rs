@@ -16,6 +16,7 @@ pub mod info;
 pub mod profile;
 pub mod public;
 pub mod session;
+pub mod upload;
 
 use crate::error::AppError;
 

@@ -82,6 +82,9 @@ fn monitoring_json(view: &CaseView) -> Value {
         "requests": view.information_requests.iter().map(|r| json!({
             "id": r.id, "question": r.question, "due_on": r.due_on, "requested_at": r.requested_at,
             "answer": r.answer, "answered_at": r.answered_at, "open": r.answered_at.is_none(),
+            "attachments": view.information_attachments.iter().filter(|a| a.information_request_id == r.id).map(|a| json!({
+                "name": a.file_name, "href": format!("/applications/{}/attachments/{}", view.app.id, a.id),
+            })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "conditions": view.conditions.iter().map(|c| json!({
             "id": c.id, "description": c.description, "metric": c.metric, "target_value": c.target_value,
@@ -120,8 +123,10 @@ pub async fn case_page(
 
 /// The decision clock, when the case has one.
 fn clock_json(view: &CaseView) -> Value {
-    let _ = view;
-    Value::Null
+    match &view.decision_clock {
+        Some(c) => json!({ "target": c.target, "days_left": c.working_days_left, "paused": c.paused }),
+        None => Value::Null,
+    }
 }
 
 async fn load(ctx: &AppContext, who: &SignedIn, id: i64) -> AppResult<CaseView> {

@@ -3,6 +3,7 @@
 
 mod case;
 mod draft;
+mod files;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -36,6 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     draft::routes(cfg);
     cfg.service(web::resource("/applications/{id}").route(web::get().to(show)));
     case::routes(cfg);
+    files::routes(cfg);
     // Last: a draft's section pages, `/applications/{id}/{section}`.
     draft::section_routes(cfg);
 }
