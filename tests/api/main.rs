@@ -15,6 +15,7 @@ mod contract;
 mod email;
 mod helpers;
 mod http_basics;
+mod innovator_pages;
 mod information;
 mod monitoring;
 mod pages;
