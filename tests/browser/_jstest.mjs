@@ -1,0 +1,15 @@
+import { chromium } from "/work/main/tests/browser/node_modules/playwright-core/index.mjs";
+import { readFileSync } from "node:fs";
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+const ctx = await browser.newContext({ javaScriptEnabled: false });
+const page = await ctx.newPage();
+await page.setContent(`<html><head><title>T</title></head><body><h1 id=x>hi</h1><script>document.title='JS'</script><input type=file id=f></body></html>`);
+console.log("title", await page.title());
+console.log("eval", await page.evaluate(() => document.documentElement.scrollWidth));
+const axe = readFileSync("/work/main/tests/browser/node_modules/axe-core/axe.min.js", "utf8");
+await page.evaluate(axe);
+const r = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations.map(v => v.id));
+console.log("axe", r);
+await page.setInputFiles("#f", { name: "a.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n") });
+console.log("files", await page.evaluate(() => document.getElementById("f").files[0]?.name));
+await browser.close();
