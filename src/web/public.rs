@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::charts::bars;
+use super::format::label;
 use super::render_string;
 use crate::app::{catalogue, register, stats, AppContext, PageRequest};
 use crate::domain::account::OrganisationKind;
@@ -15,7 +16,7 @@ use crate::http::input::PageParams;
 use crate::http::register::{cacheable, parse_filter, RegisterEntryResponse, RegisterParams, TrialResponse};
 
 pub const TEMPLATES: &[(&str, &str)] =
-    crate::page_templates!["register.html", "trial.html", "stats.html", "learning.html"];
+    crate::page_templates!["register.html", "trial.html", "stats.html", "learning.html", "not_found.html"];
 
 fn html(req: &HttpRequest, page: String) -> HttpResponse {
     cacheable(req, "text/html; charset=utf-8", page.into_bytes(), Vec::new())
@@ -120,10 +121,7 @@ pub async fn trial(
     let record = match register::trial(&ctx, reference.into_inner()).await {
         Ok(r) => r,
         Err(AppError::NotFound(_)) => {
-            let page = render_string("home.html", json!({}))?.replace(
-                "<h1>Planning regulatory sandbox</h1>",
-                "<h1>Page not found</h1><p>There is no such entry on the register.</p>",
-            );
+            let page = render_string("not_found.html", json!({}))?;
             return Ok(HttpResponse::NotFound().content_type("text/html; charset=utf-8").body(page));
         }
         Err(e) => return Err(e),
@@ -137,7 +135,7 @@ pub async fn stats(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<Ht
     let charts = json!({
         "inclusion": bars(
             "Approvals by applicant kind",
-            &s.inclusion.value.iter().map(|r| (r.applicant_kind.replace('_', " "), r.approved as f64)).collect::<Vec<_>>(),
+            &s.inclusion.value.iter().map(|r| (label(&r.applicant_kind).into_owned(), r.approved as f64)).collect::<Vec<_>>(),
             "approved",
         ),
         "zones": bars(
@@ -147,7 +145,7 @@ pub async fn stats(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<Ht
         ),
         "conditions": bars(
             "Conditions by status",
-            &s.conditions_by_status.value.iter().map(|(k, v)| (k.replace('_', " "), *v as f64)).collect::<Vec<_>>(),
+            &s.conditions_by_status.value.iter().map(|(k, v)| (label(k).into_owned(), *v as f64)).collect::<Vec<_>>(),
             "conditions",
         ),
         "carbon": bars(
