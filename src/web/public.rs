@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::charts::bars;
+use super::format::label;
 use super::render_string;
 use crate::app::{catalogue, register, stats, AppContext, PageRequest};
 use crate::domain::account::OrganisationKind;
@@ -128,7 +129,7 @@ pub async fn stats(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<Ht
     let charts = json!({
         "inclusion": bars(
             "Approvals by applicant kind",
-            &s.inclusion.value.iter().map(|r| (r.applicant_kind.replace('_', " "), r.approved as f64)).collect::<Vec<_>>(),
+            &s.inclusion.value.iter().map(|r| (label(&r.applicant_kind).into_owned(), r.approved as f64)).collect::<Vec<_>>(),
             "approved",
         ),
         "zones": bars(
@@ -138,7 +139,7 @@ pub async fn stats(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<Ht
         ),
         "conditions": bars(
             "Conditions by status",
-            &s.conditions_by_status.value.iter().map(|(k, v)| (k.replace('_', " "), *v as f64)).collect::<Vec<_>>(),
+            &s.conditions_by_status.value.iter().map(|(k, v)| (label(k).into_owned(), *v as f64)).collect::<Vec<_>>(),
             "conditions",
         ),
         "carbon": bars(

@@ -353,7 +353,7 @@ async fn the_pages_people_read_work_without_javascript() {
     let list = page("/register".into()).await;
     assert!(list.contains(reference) && list.contains(rf["reference"].as_str().unwrap()));
     for control in ["zone", "authority", "status", "intervention", "applicant_kind", "year"] {
-        assert!(list.contains(&format!("<label for=\"{control}\">")), "{control} is labelled");
+        assert!(list.contains(&format!("<label class=\"govuk-label\" for=\"{control}\">")), "{control} is labelled");
     }
     assert!(list.contains("/api/v1/register.csv") && list.contains("/api/v1/register/feed.atom"));
     assert!(!list.contains('@'));
