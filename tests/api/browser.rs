@@ -1,19 +1,21 @@
-//! A real browser on the public pages: headless Chromium (Debian's `chromium`) driven by
-//! `tests/browser/check.mjs` with playwright-core and axe-core from the npm registry.
+//! A real browser: headless Chromium (Debian's `chromium`) driven by scripts in `tests/browser`
+//! with playwright-core and axe-core from the npm registry. `check.mjs` visits the public pages;
+//! `innovator.mjs` is an innovator's journey from creating an account to sending evidence, with
+//! JavaScript and without, the inspector's side done here through the API between its parts.
 //!
-//! CI installs both and sets `BROWSER_TESTS=1`, which makes this test fail if they are missing.
-//! Elsewhere it runs when they are there and says that it was skipped when they are not.
+//! CI installs both and sets `BROWSER_TESTS=1`, which makes these tests fail if they are missing.
+//! Elsewhere they run when they are there and say that they were skipped when they are not.
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::casework::*;
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with, TestApp, PASSWORD};
 
-#[tokio::test]
-async fn the_register_in_a_real_browser_is_usable_and_accessible() {
+/// The scripts' folder and Chromium, or `None` (the test is skipped) when they are not installed.
+fn browser() -> Option<(PathBuf, String)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let ready = dir.join("node_modules/playwright-core").exists()
@@ -26,8 +28,23 @@ async fn the_register_in_a_real_browser_is_usable_and_accessible() {
             "BROWSER_TESTS=1 but Chromium or tests/browser/node_modules is missing (run npm ci --prefix tests/browser)"
         );
         eprintln!("skipped: install chromium and run `npm ci --prefix tests/browser` to run the browser test");
-        return;
+        return None;
     }
+    Some((dir, chromium))
+}
+
+/// Runs `node <script> <arg>` off the test's runtime (the server keeps answering meanwhile).
+async fn node(dir: &Path, chromium: &str, script: &str, arg: String) -> Output {
+    let (script, chromium) = (dir.join(script), chromium.to_string());
+    tokio::task::spawn_blocking(move || Command::new("node").arg(script).arg(arg).env("CHROMIUM", chromium).output())
+        .await
+        .unwrap()
+        .expect("node runs")
+}
+
+#[tokio::test]
+async fn the_register_in_a_real_browser_is_usable_and_accessible() {
+    let Some((dir, chromium)) = browser() else { return };
 
     let app = spawn_app().await;
     let w = world(&app).await;
@@ -49,16 +66,96 @@ async fn the_register_in_a_real_browser_is_usable_and_accessible() {
     )
     .await;
 
-    let base = app.address.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node").arg(dir.join("check.mjs")).arg(&base).env("CHROMIUM", chromium).output()
-    })
-    .await
-    .unwrap()
-    .expect("node runs");
+    let out = node(&dir, &chromium, "check.mjs", app.address.clone()).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}");
     assert!(out.status.success(), "browser checks failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("browser: all checks passed"));
+}
+
+/// One part of the innovator's journey; returns what the script reported (`RESULT {...}`).
+async fn journey(dir: &Path, chromium: &str, options: &Value, phase: &str, application: Option<i64>) -> Value {
+    let mut arg = options.clone();
+    arg["phase"] = json!(phase);
+    arg["application"] = json!(application);
+    let out = node(dir, chromium, "innovator.mjs", arg.to_string()).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    let variant = options["variant"].as_str().unwrap_or("");
+    assert!(out.status.success(), "the innovator's journey ({phase}, {variant}) failed:\n{stdout}\n{stderr}");
+    let result = stdout.lines().find_map(|l| l.strip_prefix("RESULT ")).expect("the script reports its result");
+    serde_json::from_str(result).expect("the result is JSON")
+}
+
+#[tokio::test]
+async fn an_innovator_applies_answers_and_sends_evidence_in_a_real_browser_with_and_without_javascript() {
+    let Some((dir, chromium)) = browser() else { return };
+
+    // Mail is written as .eml files, which the script reads as a mail program would.
+    let work = std::env::temp_dir().join(format!("sandbox-browser-{}", uuid::Uuid::new_v4().simple()));
+    let mail = work.join("mail");
+    let app = spawn_app_with(&[
+        ("mail.transport", "file".into()),
+        ("mail.dir", mail.display().to_string()),
+        ("mail.worker", "true".into()),
+    ])
+    .await;
+    let w = world(&app).await;
+
+    // The two run side by side: different people, different applications.
+    let run = |variant| innovator(&app, &w, &dir, &chromium, &work, variant);
+    tokio::join!(run("js"), run("nojs"));
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// One innovator's journey, with JavaScript (`js`) or without (`nojs`): the browser's parts in
+/// `innovator.mjs`, the inspector's in between through the API, and what was stored after each.
+async fn innovator(app: &TestApp, w: &World, dir: &Path, chromium: &str, work: &Path, variant: &str) {
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    let mail = work.join("mail");
+    let options = json!({
+        "base": app.address, "variant": variant, "email": format!("ada-{variant}@example.org"),
+        "password": PASSWORD, "mailDir": mail, "shots": shots,
+        "state": work.join(format!("cookies-{variant}.json")),
+    });
+
+    // Steps 1–7: from a new account to a submitted application.
+    let applied = journey(dir, chromium, &options, "apply", None).await;
+    let id = applied["application"].as_i64().expect("the application's id");
+    let (_, case) = current(app, id, &w.inspector).await;
+    assert_eq!(case["status"], "submitted", "{variant}: {case}");
+    assert_eq!(case["reference"], applied["reference"], "{variant}");
+    assert_eq!(case["site_postcode"].as_str().map(str::to_uppercase).as_deref(), Some("SW9 8EL"));
+    assert_eq!(case["community_ownership_pct"], 60.0);
+    assert_eq!(case["intervention"], "solar_pv");
+    assert_eq!(case["requested_derogations"].as_array().map(Vec::len), Some(1), "{variant}: {case}");
+    assert_eq!(case["requested_derogations"][0]["provision_code"], applied["provision"]);
+
+    // The inspector takes the case and asks a question.
+    transition(app, id, "assign", &w.inspector, json!({ "inspector_id": w.inspector_id })).await;
+    transition(app, id, "screening", &w.inspector, all_criteria(true)).await;
+    transition(app, id, "information-requests", &w.inspector, json!({"question": "Who maintains the panels?"})).await;
+
+    // Step 9: the innovator answers with a file.
+    journey(dir, chromium, &options, "answer", Some(id)).await;
+    let (_, case) = current(app, id, &w.inspector).await;
+    assert_eq!(case["status"], "assessment", "{variant}: {case}");
+    let attachments = &case["information_requests"][0]["attachments"];
+    assert_eq!(attachments.as_array().map(Vec::len), Some(1), "{variant}: {case}");
+
+    // The inspector approves, granting the rule the innovator asked to relax.
+    let mut body = approval(app, 0, 12);
+    body["derogations"][0]["provision_code"] = case["requested_derogations"][0]["provision_code"].clone();
+    transition(app, id, "approve", &w.inspector, body).await;
+
+    // Step 10: the innovator starts the trial and sends evidence.
+    journey(dir, chromium, &options, "trial", Some(id)).await;
+    let (_, case) = current(app, id, &w.inspector).await;
+    assert_eq!(case["status"], "active", "{variant}: {case}");
+    assert!(
+        case["conditions"].as_array().into_iter().flatten().any(|c| c["status"] != "pending"),
+        "{variant}: the evidence is on a condition: {case}"
+    );
 }
