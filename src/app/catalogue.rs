@@ -9,6 +9,7 @@ use super::{AppContext, Page, PageRequest};
 use crate::db::catalogue::{self as repo, ProvisionFields, ZoneFields};
 use crate::db::models::{Provision, Zone};
 use crate::db::{audit, DbConn};
+use crate::domain::application::ZoneFacts;
 use crate::domain::policy::{authorize, Action, Actor};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -336,20 +337,29 @@ pub async fn open_zones(ctx: &AppContext) -> AppResult<Vec<OpenZone>> {
     Ok(zones
         .items
         .into_iter()
-        .filter(|z| {
-            let facts = crate::domain::application::ZoneFacts {
-                id: z.zone.id,
-                is_open: z.zone.is_open,
-                window_opens_on: z.zone.window_opens_on,
-                window_closes_on: z.zone.window_closes_on,
-                min_community_ownership_pct: z.zone.min_community_ownership_pct,
-                allowed_provisions: Default::default(),
-            };
-            facts.accepting_on(today).is_ok()
-        })
+        .filter(|z| zone_facts(&z.zone, Default::default()).accepting_on(today).is_ok())
         .map(|z| OpenZone {
             provisions: provisions.iter().filter(|p| z.allowed_provisions.contains(&p.code)).cloned().collect(),
             zone: z.zone,
         })
         .collect())
+}
+
+/// The provisions a zone allows, in full.
+pub async fn allowed_provisions(ctx: &AppContext, zone_id: i64) -> AppResult<Vec<Provision>> {
+    let zone = get_zone(ctx, zone_id).await?;
+    let provisions = list_provisions(ctx, false).await?;
+    Ok(provisions.into_iter().filter(|p| zone.allowed_provisions.contains(&p.code)).collect())
+}
+
+/// What the submission check needs to know about a zone.
+pub fn zone_facts(z: &Zone, allowed_provisions: std::collections::BTreeSet<String>) -> ZoneFacts {
+    ZoneFacts {
+        id: z.id,
+        is_open: z.is_open,
+        window_opens_on: z.window_opens_on,
+        window_closes_on: z.window_closes_on,
+        min_community_ownership_pct: z.min_community_ownership_pct,
+        allowed_provisions,
+    }
 }

@@ -9,25 +9,10 @@ pub fn human_date(d: NaiveDate) -> String {
     d.format("%-d %B %Y").to_string()
 }
 
-/// A quantity without needless decimals, grouped in thousands: 5000 → "5,000", 2.5 → "2.5".
+/// A quantity without needless decimals, grouped in thousands: 5000 → "5,000", 2.5 → "2.5"
+/// (the pages' own number format).
 pub fn human_number(v: f64) -> String {
-    let rounded = (v * 100.0).round() / 100.0;
-    let text = format!("{:.2}", rounded.abs());
-    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    let mut grouped = String::new();
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    let fraction = fraction.trim_end_matches('0');
-    let sign = if rounded < 0.0 { "-" } else { "" };
-    if fraction.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{fraction}")
-    }
+    crate::web::format::number(v)
 }
 
 /// `{{ "2026-12-02"|human_date }}` → "2 December 2026"; anything that is not a date is left as it is.

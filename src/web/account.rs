@@ -7,7 +7,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::forms::{errors_json, invalid, page, page_status, redirect, start_page, Form};
+use super::fields::text;
+use super::forms::{errors_json, invalid, merge, page, page_status, redirect, start_page, Form};
 use super::session::{local_next, Visitor};
 use crate::app::accounts::{self, sessions};
 use crate::app::input::accounts::RegisterRequest;
@@ -117,12 +118,6 @@ async fn sign_in(
     }
 }
 
-fn merge(into: &mut serde_json::Value, from: serde_json::Value) {
-    if let (Some(m), serde_json::Value::Object(f)) = (into.as_object_mut(), from) {
-        m.extend(f);
-    }
-}
-
 async fn sign_out_page(v: Visitor) -> AppResult<HttpResponse> {
     if v.session().is_none() {
         return Ok(redirect("/signed-out"));
@@ -163,14 +158,6 @@ pub struct CreateAccountForm {
     organisation_kind: String,
     #[serde(default, rename = "organisation.registration_number")]
     registration_number: String,
-}
-
-fn text(s: &str) -> Field<String> {
-    if s.trim().is_empty() {
-        Field::Missing
-    } else {
-        Field::Value(s.to_string())
-    }
 }
 
 impl CreateAccountForm {

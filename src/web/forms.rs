@@ -82,7 +82,22 @@ pub fn errors_json(errors: &FieldErrors, labels: &[(&str, &str)]) -> Value {
     json!({ "errors": list, "error": by_field })
 }
 
-fn capitalise(s: &str) -> String {
+/// A form's fields as posted, in order (a name may repeat: checkboxes).
+pub type Pairs = Vec<(String, String)>;
+
+/// The first value posted under `name`, or "".
+pub fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+/// Adds the keys of `from` (an object) to `into` (an object).
+pub fn merge(into: &mut Value, from: Value) {
+    if let (Some(m), Value::Object(f)) = (into.as_object_mut(), from) {
+        m.extend(f);
+    }
+}
+
+pub fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
@@ -116,13 +131,8 @@ fn visitor_json(v: &Visitor) -> Value {
 /// Renders a page for a visitor with a status.
 pub fn page_status(v: &Visitor, status: StatusCode, name: &str, context: Value) -> AppResult<HttpResponse> {
     let mut merged = visitor_json(v);
-    if let Some(m) = merged.as_object_mut() {
-        m.insert("errors".into(), json!([]));
-        m.insert("error".into(), json!({}));
-    }
-    if let (Some(m), Value::Object(c)) = (merged.as_object_mut(), context) {
-        m.extend(c);
-    }
+    merge(&mut merged, json!({ "errors": [], "error": {} }));
+    merge(&mut merged, context);
     let body = super::render_string(name, merged)?;
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
@@ -142,9 +152,7 @@ pub fn invalid(
     context: Value,
 ) -> AppResult<HttpResponse> {
     let mut context = context;
-    if let (Some(m), Value::Object(e)) = (context.as_object_mut(), errors_json(errors, labels)) {
-        m.extend(e);
-    }
+    merge(&mut context, errors_json(errors, labels));
     page_status(v, StatusCode::UNPROCESSABLE_ENTITY, name, context)
 }
 

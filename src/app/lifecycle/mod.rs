@@ -61,14 +61,7 @@ fn zone_facts(c: &mut DbConn, zone_id: Option<i64>) -> AppResult<Option<ZoneFact
     let Some(id) = zone_id else { return Ok(None) };
     let Some(z) = catalogue::find_zone(c, id)? else { return Ok(None) };
     let allowed = catalogue::allowed_codes(c, &[id])?.into_iter().map(|(_, code)| code).collect();
-    Ok(Some(ZoneFacts {
-        id: z.id,
-        is_open: z.is_open,
-        window_opens_on: z.window_opens_on,
-        window_closes_on: z.window_closes_on,
-        min_community_ownership_pct: z.min_community_ownership_pct,
-        allowed_provisions: allowed,
-    }))
+    Ok(Some(crate::app::catalogue::zone_facts(&z, allowed)))
 }
 
 /// What the submission receipt says happens next.

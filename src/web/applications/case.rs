@@ -6,14 +6,14 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
-use super::{case_json, expected, refusal_notice, render, with_notice};
+use super::{case_json, expected, refusal_notice, with_notice};
 use crate::app::cases::{self, CaseView};
 use crate::app::input::decision::WithdrawBody;
 use crate::app::input::monitoring::MilestoneReportBody;
 use crate::app::{lifecycle, milestones, AppContext};
 use crate::error::{AppError, AppResult};
 use crate::web::fields;
-use crate::web::forms::{done, errors_json, Form};
+use crate::web::forms::{done, errors_json, field, merge, page_status, Form, Pairs};
 use crate::web::session::{SignedIn, Visitor};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -28,12 +28,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(report_page))
                 .route(web::post().to(report)),
         );
-}
-
-type Pairs = Vec<(String, String)>;
-
-fn get<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
 }
 
 /// What an event in the history says to the author.
@@ -118,7 +112,7 @@ pub async fn case_page(
     if let Some(m) = context.as_object_mut() {
         m.insert("clock".into(), clock_json(view));
     }
-    render(v, status, "applications/case.html", with_notice(context, notice))
+    page_status(v, status, "applications/case.html", with_notice(context, notice))
 }
 
 /// The decision clock, when the case has one.
@@ -134,7 +128,7 @@ async fn load(ctx: &AppContext, who: &SignedIn, id: i64) -> AppResult<CaseView> 
 }
 
 /// A refused change: the case page as it now is, with what happened said at the top.
-async fn refused(ctx: &AppContext, who: &SignedIn, id: i64, e: AppError) -> AppResult<HttpResponse> {
+pub(super) async fn refused(ctx: &AppContext, who: &SignedIn, id: i64, e: AppError) -> AppResult<HttpResponse> {
     match refusal_notice(&e) {
         Some(notice) => {
             let view = load(ctx, who, id).await?;
@@ -151,7 +145,7 @@ async fn start(
     Form(p): Form<Pairs>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    match lifecycle::start(&ctx, who.actor(), id, expected(Some(get(&p, "version")))).await {
+    match lifecycle::start(&ctx, who.actor(), id, expected(Some(field(&p, "version")))).await {
         Ok(_) => done(&ctx, &who.visitor, &format!("/applications/{id}"), "The trial has started").await,
         Err(e) => refused(&ctx, &who, id, e).await,
     }
@@ -159,7 +153,12 @@ async fn start(
 
 async fn withdraw_page(ctx: web::Data<AppContext>, who: SignedIn, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let view = load(&ctx, &who, id.into_inner()).await?;
-    render(&who.visitor, StatusCode::OK, "applications/confirm.html", json!({ "case": case_json(&view), "form": {} }))
+    page_status(
+        &who.visitor,
+        StatusCode::OK,
+        "applications/confirm.html",
+        json!({ "case": case_json(&view), "form": {} }),
+    )
 }
 
 async fn withdraw(
@@ -169,22 +168,16 @@ async fn withdraw(
     Form(p): Form<Pairs>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let body = WithdrawBody { reason: fields::text(get(&p, "reason")) };
-    match lifecycle::withdraw(&ctx, who.actor(), id, expected(Some(get(&p, "version"))), body.parse()).await {
+    let body = WithdrawBody { reason: fields::text(field(&p, "reason")) };
+    match lifecycle::withdraw(&ctx, who.actor(), id, expected(Some(field(&p, "version"))), body.parse()).await {
         Ok(_) => done(&ctx, &who.visitor, &format!("/applications/{id}"), "Your application has been withdrawn").await,
         Err(AppError::Validation(e)) => {
             let view = load(&ctx, &who, id).await?;
-            let mut context = json!({ "case": case_json(&view), "form": { "reason": get(&p, "reason") } });
+            let mut context = json!({ "case": case_json(&view), "form": { "reason": field(&p, "reason") } });
             merge(&mut context, errors_json(&e, &[("reason", "The reason")]));
-            render(&who.visitor, StatusCode::UNPROCESSABLE_ENTITY, "applications/confirm.html", context)
+            page_status(&who.visitor, StatusCode::UNPROCESSABLE_ENTITY, "applications/confirm.html", context)
         }
         Err(e) => refused(&ctx, &who, id, e).await,
-    }
-}
-
-fn merge(into: &mut Value, from: Value) {
-    if let (Some(m), Value::Object(f)) = (into.as_object_mut(), from) {
-        m.extend(f);
     }
 }
 
@@ -203,7 +196,7 @@ async fn report_page(
 ) -> AppResult<HttpResponse> {
     let (id, mid) = path.into_inner();
     let view = load(&ctx, &who, id).await?;
-    render(&who.visitor, StatusCode::OK, "applications/report.html", milestone_context(&view, mid)?)
+    page_status(&who.visitor, StatusCode::OK, "applications/report.html", milestone_context(&view, mid)?)
 }
 
 async fn report(
@@ -215,8 +208,8 @@ async fn report(
     let (id, mid) = path.into_inner();
     let view = load(&ctx, &who, id).await?;
     milestone_context(&view, mid)?;
-    let body = MilestoneReportBody { report: fields::text(get(&p, "report")) };
-    match milestones::report(&ctx, who.actor(), mid, expected(Some(get(&p, "version"))), body.parse()).await {
+    let body = MilestoneReportBody { report: fields::text(field(&p, "report")) };
+    match milestones::report(&ctx, who.actor(), mid, expected(Some(field(&p, "version"))), body.parse()).await {
         Ok(_) => {
             done(
                 &ctx,
@@ -228,9 +221,9 @@ async fn report(
         }
         Err(AppError::Validation(e)) => {
             let mut context = milestone_context(&view, mid)?;
-            merge(&mut context, json!({ "form": { "report": get(&p, "report") } }));
+            merge(&mut context, json!({ "form": { "report": field(&p, "report") } }));
             merge(&mut context, errors_json(&e, &[("report", "The report")]));
-            render(&who.visitor, StatusCode::UNPROCESSABLE_ENTITY, "applications/report.html", context)
+            page_status(&who.visitor, StatusCode::UNPROCESSABLE_ENTITY, "applications/report.html", context)
         }
         Err(e) => refused(&ctx, &who, id, e).await,
     }

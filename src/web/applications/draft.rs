@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
-use super::{case_json, expected, refusal_notice, render, with_notice};
+use super::{case_json, expected, refusal_notice, with_notice};
 use crate::app::cases::{self, CaseView};
 use crate::app::catalogue::{self, OpenZone};
 use crate::app::input::application::ApplicationRequest;
@@ -20,7 +20,7 @@ use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::fields::{self, date_parts};
 use crate::web::format::label;
-use crate::web::forms::{errors_json, redirect, Form};
+use crate::web::forms::{capitalise, field, invalid, page_status, redirect, Form, Pairs};
 use crate::web::session::{SignedIn, Visitor};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -36,12 +36,6 @@ pub fn section_routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-type Pairs = Vec<(String, String)>;
-
-fn get<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
-}
-
 fn zone_json(z: &OpenZone) -> Value {
     json!({
         "id": z.zone.id, "name": z.zone.name, "authority": z.zone.lpa_name,
@@ -55,21 +49,21 @@ async fn new_context(ctx: &AppContext, pairs: &Pairs) -> AppResult<Value> {
     let zones = catalogue::open_zones(ctx).await?;
     Ok(json!({
         "zones": zones.iter().map(zone_json).collect::<Vec<_>>(),
-        "form": { "zone_id": get(pairs, "zone_id"), "title": get(pairs, "title") },
+        "form": { "zone_id": field(pairs, "zone_id"), "title": field(pairs, "title") },
     }))
 }
 
 async fn new_page(ctx: web::Data<AppContext>, who: SignedIn) -> AppResult<HttpResponse> {
     let context = new_context(&ctx, &Vec::new()).await?;
-    render(&who.visitor, StatusCode::OK, "applications/new.html", context)
+    page_status(&who.visitor, StatusCode::OK, "applications/new.html", context)
 }
 
 const NEW_LABELS: &[(&str, &str)] = &[("zone_id", "The zone"), ("title", "The project's title")];
 
 async fn create(ctx: web::Data<AppContext>, who: SignedIn, Form(pairs): Form<Pairs>) -> AppResult<HttpResponse> {
     let mut request = ApplicationRequest::from(&crate::domain::application::ApplicationForm::default());
-    request.title = fields::text(get(&pairs, "title"));
-    request.zone_id = match fields::whole_number(get(&pairs, "zone_id")) {
+    request.title = fields::text(field(&pairs, "title"));
+    request.zone_id = match fields::whole_number(field(&pairs, "zone_id")) {
         Field::Null => Field::Missing,
         other => other,
     };
@@ -90,34 +84,15 @@ async fn create(ctx: web::Data<AppContext>, who: SignedIn, Form(pairs): Form<Pai
     };
     if let Some(e) = errors {
         let context = new_context(&ctx, &pairs).await?;
-        return invalid_page(&who.visitor, "applications/new.html", &e, NEW_LABELS, context);
+        return invalid(&who.visitor, "applications/new.html", &e, NEW_LABELS, context);
     }
     let view = cases::create(&ctx, who.actor(), parsed).await?;
     crate::web::forms::done(&ctx, &who.visitor, &format!("/applications/{}", view.app.id), "Your draft has been saved")
         .await
 }
 
-fn invalid_page(
-    v: &Visitor,
-    name: &str,
-    e: &FieldErrors,
-    labels: &[(&str, &str)],
-    mut context: Value,
-) -> AppResult<HttpResponse> {
-    if let (Some(m), Value::Object(errs)) = (context.as_object_mut(), errors_json(e, labels)) {
-        m.extend(errs);
-    }
-    render(v, StatusCode::UNPROCESSABLE_ENTITY, name, context)
-}
-
 /// The task list of a draft.
-pub async fn task_list(
-    ctx: &AppContext,
-    v: &Visitor,
-    view: &CaseView,
-    notice: Option<&str>,
-) -> AppResult<HttpResponse> {
-    let _ = ctx;
+pub fn task_list(v: &Visitor, view: &CaseView, notice: Option<&str>) -> AppResult<HttpResponse> {
     let form = view.form();
     let sections: Vec<Value> = Section::ALL
         .iter()
@@ -130,7 +105,7 @@ pub async fn task_list(
     let context = json!({
         "case": case_json(view), "sections": sections, "completed": completed, "total": Section::ALL.len(),
     });
-    render(v, StatusCode::OK, "applications/task_list.html", with_notice(context, notice))
+    page_status(v, StatusCode::OK, "applications/task_list.html", with_notice(context, notice))
 }
 
 /// The labels a section's fields are named by in its error messages.
@@ -168,7 +143,7 @@ fn section_values(view: &CaseView, posted: Option<&Pairs>) -> Value {
         map.insert("provisions".into(), json!(chosen));
         map.insert(
             "proposed_start_date".into(),
-            json!({"day": get(p, "proposed_start_date-day"), "month": get(p, "proposed_start_date-month"), "year": get(p, "proposed_start_date-year")}),
+            json!({"day": field(p, "proposed_start_date-day"), "month": field(p, "proposed_start_date-month"), "year": field(p, "proposed_start_date-year")}),
         );
         return Value::Object(map);
     }
@@ -199,15 +174,7 @@ async fn section_context(
     let mut provisions = Vec::new();
     if section == Section::Derogations {
         if let Some(zone) = &view.zone {
-            let open = catalogue::open_zones(ctx).await?;
-            let allowed = match open.into_iter().find(|z| z.zone.id == zone.id) {
-                Some(z) => z.provisions,
-                None => {
-                    let zv = catalogue::get_zone(ctx, zone.id).await?;
-                    let all = catalogue::list_provisions(ctx, false).await?;
-                    all.into_iter().filter(|p| zv.allowed_provisions.contains(&p.code)).collect()
-                }
-            };
+            let allowed = catalogue::allowed_provisions(ctx, zone.id).await?;
             provisions = allowed
                 .iter()
                 .map(|p| json!({"code": p.code, "title": p.title, "summary": p.summary, "legal_reference": p.legal_reference, "max_trial_months": p.max_trial_months}))
@@ -238,7 +205,7 @@ async fn section_page(
         return Ok(redirect(&format!("/applications/{id}")));
     }
     let context = section_context(&ctx, &view, section, None).await?;
-    render(&who.visitor, StatusCode::OK, "applications/section.html", context)
+    page_status(&who.visitor, StatusCode::OK, "applications/section.html", context)
 }
 
 /// The draft's body with this section's answers in place of its fields.
@@ -247,20 +214,20 @@ fn request_with(view: &CaseView, section: Section, p: &Pairs) -> (ApplicationReq
     let mut chosen = Vec::new();
     match section {
         Section::About => {
-            r.title = fields::text(get(p, "title"));
-            r.summary = fields::text(get(p, "summary"));
-            r.intervention = fields::text(get(p, "intervention"));
-            r.innovation_statement = fields::text(get(p, "innovation_statement"));
+            r.title = fields::text(field(p, "title"));
+            r.summary = fields::text(field(p, "summary"));
+            r.intervention = fields::text(field(p, "intervention"));
+            r.innovation_statement = fields::text(field(p, "innovation_statement"));
             r.proposed_start_date = fields::date(
-                get(p, "proposed_start_date-day"),
-                get(p, "proposed_start_date-month"),
-                get(p, "proposed_start_date-year"),
+                field(p, "proposed_start_date-day"),
+                field(p, "proposed_start_date-month"),
+                field(p, "proposed_start_date-year"),
             );
-            r.proposed_duration_months = fields::whole_number(get(p, "proposed_duration_months"));
+            r.proposed_duration_months = fields::whole_number(field(p, "proposed_duration_months"));
         }
         Section::Site => {
-            r.site_address = fields::text(get(p, "site_address"));
-            r.site_postcode = fields::text(get(p, "site_postcode"));
+            r.site_address = fields::text(field(p, "site_address"));
+            r.site_postcode = fields::text(field(p, "site_postcode"));
         }
         Section::Derogations => {
             chosen = p.iter().filter(|(k, _)| k == "provisions").map(|(_, v)| v.clone()).collect();
@@ -271,21 +238,21 @@ fn request_with(view: &CaseView, section: Section, p: &Pairs) -> (ApplicationReq
                         let or_null = |s: &str| if s.trim().is_empty() { Value::Null } else { json!(s.trim()) };
                         json!({
                             "provision_code": code,
-                            "justification": or_null(get(p, &format!("justification-{code}"))),
-                            "scope": or_null(get(p, &format!("scope-{code}"))),
+                            "justification": or_null(field(p, &format!("justification-{code}"))),
+                            "scope": or_null(field(p, &format!("scope-{code}"))),
                         })
                     })
                     .collect(),
             );
-            r.need_for_derogation = fields::text(get(p, "need_for_derogation"));
+            r.need_for_derogation = fields::text(field(p, "need_for_derogation"));
         }
         Section::CommunityBenefit => {
-            r.community_ownership_pct = fields::number(get(p, "community_ownership_pct"));
-            r.estimated_annual_co2e_tonnes = fields::number(get(p, "estimated_annual_co2e_tonnes"));
+            r.community_ownership_pct = fields::number(field(p, "community_ownership_pct"));
+            r.estimated_annual_co2e_tonnes = fields::number(field(p, "estimated_annual_co2e_tonnes"));
         }
         Section::Safeguards => {
-            r.safeguards = fields::text(get(p, "safeguards"));
-            r.exit_plan = fields::text(get(p, "exit_plan"));
+            r.safeguards = fields::text(field(p, "safeguards"));
+            r.exit_plan = fields::text(field(p, "exit_plan"));
         }
     }
     (r, chosen)
@@ -306,16 +273,11 @@ fn on_page(errors: FieldErrors, chosen: &[String]) -> FieldErrors {
             None => e.message.clone(),
         };
         match renamed {
-            Some(f) => out.add(f, capital(&message)),
+            Some(f) => out.add(f, capitalise(&message)),
             None => out.add(e.field, e.message),
         }
     }
     out
-}
-
-fn capital(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 async fn save(
@@ -328,17 +290,17 @@ async fn save(
     let section = section_of(&slug)?;
     let view = load_draft(&ctx, &who, id).await?;
     let (request, chosen) = request_with(&view, section, &pairs);
-    match cases::update_draft(&ctx, who.actor(), id, expected(Some(get(&pairs, "version"))), request.parse()).await {
+    match cases::update_draft(&ctx, who.actor(), id, expected(Some(field(&pairs, "version"))), request.parse()).await {
         Ok(_) => Ok(redirect(&format!("/applications/{id}"))),
         Err(AppError::Validation(e)) => {
             let context = section_context(&ctx, &view, section, Some(&pairs)).await?;
-            invalid_page(&who.visitor, "applications/section.html", &on_page(e, &chosen), LABELS, context)
+            invalid(&who.visitor, "applications/section.html", &on_page(e, &chosen), LABELS, context)
         }
         Err(e) => match refusal_notice(&e) {
             Some(notice) => {
                 let view = load_draft(&ctx, &who, id).await?;
                 let context = section_context(&ctx, &view, section, Some(&pairs)).await?;
-                render(
+                page_status(
                     &who.visitor,
                     StatusCode::CONFLICT,
                     "applications/section.html",
@@ -407,7 +369,7 @@ async fn check_answers(ctx: web::Data<AppContext>, who: SignedIn, id: web::Path<
     if view.app.status != crate::domain::case::Status::Draft {
         return Ok(redirect(&format!("/applications/{}", view.app.id)));
     }
-    render(
+    page_status(
         &who.visitor,
         StatusCode::OK,
         "applications/check_answers.html",
@@ -422,7 +384,7 @@ async fn submit(
     Form(pairs): Form<Pairs>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    match lifecycle::submit(&ctx, who.actor(), id, expected(Some(get(&pairs, "version")))).await {
+    match lifecycle::submit(&ctx, who.actor(), id, expected(Some(field(&pairs, "version")))).await {
         Ok(_) => Ok(redirect(&format!("/applications/{id}/submitted"))),
         Err(AppError::Validation(e)) => {
             let view = load_draft(&ctx, &who, id).await?;
@@ -434,18 +396,18 @@ async fn submit(
                     LABELS.iter().find(|(f, _)| *f == err.field.split('[').next().unwrap_or("")).map(|(_, l)| *l);
                 let text = match label {
                     Some(l) => format!("{l} {}", err.message),
-                    None => capital(&err.message),
+                    None => capitalise(&err.message),
                 };
                 list.push(json!({ "text": format!("{}: {text}", section.title()), "href": format!("/applications/{id}/{}", section.slug()) }));
             }
             let context = json!({ "case": case_json(&view), "answers": answers(&view), "errors": list });
-            render(&who.visitor, StatusCode::UNPROCESSABLE_ENTITY, "applications/check_answers.html", context)
+            page_status(&who.visitor, StatusCode::UNPROCESSABLE_ENTITY, "applications/check_answers.html", context)
         }
         Err(e) => match refusal_notice(&e) {
             Some(notice) => {
                 let view = load_draft(&ctx, &who, id).await?;
                 let context = json!({ "case": case_json(&view), "answers": answers(&view) });
-                render(
+                page_status(
                     &who.visitor,
                     StatusCode::CONFLICT,
                     "applications/check_answers.html",
@@ -459,5 +421,5 @@ async fn submit(
 
 async fn submitted(ctx: web::Data<AppContext>, who: SignedIn, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let view = load_draft(&ctx, &who, id.into_inner()).await?;
-    render(&who.visitor, StatusCode::OK, "applications/submitted.html", json!({ "case": case_json(&view) }))
+    page_status(&who.visitor, StatusCode::OK, "applications/submitted.html", json!({ "case": case_json(&view) }))
 }

@@ -5,7 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::{case_json, expected, refusal_notice, render, with_notice};
+use super::case::refused;
+use super::{case_json, expected};
 use crate::app::cases::{self, CaseView};
 use crate::app::conditions::{self, EvidenceFile};
 use crate::app::input::decision::AnswerBody;
@@ -16,7 +17,7 @@ use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::http::upload::download;
 use crate::web::fields;
-use crate::web::forms::{done, errors_json};
+use crate::web::forms::{done, errors_json, merge, page_status};
 use crate::web::session::SignedIn;
 use crate::web::upload::Upload;
 
@@ -68,7 +69,7 @@ async fn answer_page(
 ) -> AppResult<HttpResponse> {
     let (id, rid) = path.into_inner();
     let view = cases::get(&ctx, who.actor(), id).await?;
-    render(&who.visitor, StatusCode::OK, "applications/answer.html", request_context(&view, rid, "")?)
+    page_status(&who.visitor, StatusCode::OK, "applications/answer.html", request_context(&view, rid, "")?)
 }
 
 async fn answer(
@@ -94,32 +95,19 @@ async fn answer(
             {
                 m.extend(x);
             }
-            render(&who.visitor, StatusCode::UNPROCESSABLE_ENTITY, "applications/answer.html", context)
+            page_status(&who.visitor, StatusCode::UNPROCESSABLE_ENTITY, "applications/answer.html", context)
         }
         Err(e) => refused(&ctx, &who, id, e).await,
-    }
-}
-
-async fn refused(ctx: &AppContext, who: &SignedIn, id: i64, e: AppError) -> AppResult<HttpResponse> {
-    match refusal_notice(&e) {
-        Some(notice) => {
-            let view = cases::get(ctx, who.actor(), id).await?;
-            super::case::case_page(ctx, &who.visitor, &view, Some(notice), StatusCode::CONFLICT).await
-        }
-        None => Err(e),
     }
 }
 
 fn condition_context(view: &CaseView, cid: i64, kept: Value) -> AppResult<Value> {
     let c =
         view.conditions.iter().find(|c| c.id == cid).ok_or_else(|| AppError::NotFound("no such condition".into()))?;
-    Ok(with_notice(
-        json!({ "case": case_json(view), "condition": {
-            "id": c.id, "description": c.description, "metric": c.metric, "target_value": c.target_value,
-            "unit": c.unit, "due_on": c.due_on, "status": c.status.as_str(), "reason": c.status_reason,
-        }, "form": kept }),
-        None,
-    ))
+    Ok(json!({ "case": case_json(view), "condition": {
+        "id": c.id, "description": c.description, "metric": c.metric, "target_value": c.target_value,
+        "unit": c.unit, "due_on": c.due_on, "status": c.status.as_str(), "reason": c.status_reason,
+    }, "form": kept }))
 }
 
 async fn evidence_page(
@@ -129,7 +117,7 @@ async fn evidence_page(
 ) -> AppResult<HttpResponse> {
     let (id, cid) = path.into_inner();
     let view = cases::get(&ctx, who.actor(), id).await?;
-    render(&who.visitor, StatusCode::OK, "applications/evidence.html", condition_context(&view, cid, json!({}))?)
+    page_status(&who.visitor, StatusCode::OK, "applications/evidence.html", condition_context(&view, cid, json!({}))?)
 }
 
 async fn evidence(
@@ -169,10 +157,8 @@ async fn evidence(
             let mut context = condition_context(&view, cid, kept)?;
             let e = on_box(e, "file", "The file");
             let labels = [("body", "What you did"), ("reported_value", "The figure")];
-            if let (Some(m), Value::Object(x)) = (context.as_object_mut(), errors_json(&e, &labels)) {
-                m.extend(x);
-            }
-            render(&who.visitor, StatusCode::UNPROCESSABLE_ENTITY, "applications/evidence.html", context)
+            merge(&mut context, errors_json(&e, &labels));
+            page_status(&who.visitor, StatusCode::UNPROCESSABLE_ENTITY, "applications/evidence.html", context)
         }
         Err(e) => refused(&ctx, &who, id, e).await,
     }

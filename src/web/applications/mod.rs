@@ -9,8 +9,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
-use super::forms::{page, page_status};
-use super::session::{SignedIn, Visitor};
+use super::forms::page;
+use super::session::SignedIn;
 use crate::app::cases::{self, CaseView};
 use crate::app::tx::Expected;
 use crate::app::{AppContext, PageRequest};
@@ -130,7 +130,7 @@ async fn list(ctx: web::Data<AppContext>, who: SignedIn) -> AppResult<HttpRespon
 async fn show(ctx: web::Data<AppContext>, who: SignedIn, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let view = cases::get(&ctx, who.actor(), id.into_inner()).await?;
     if view.app.status == Status::Draft {
-        draft::task_list(&ctx, &who.visitor, &view, None).await
+        draft::task_list(&who.visitor, &view, None)
     } else {
         case::case_page(&ctx, &who.visitor, &view, None, StatusCode::OK).await
     }
@@ -142,8 +142,4 @@ fn with_notice(mut context: Value, notice: Option<&str>) -> Value {
         m.insert("notice".into(), json!(n));
     }
     context
-}
-
-fn render(v: &Visitor, status: StatusCode, name: &str, context: Value) -> AppResult<HttpResponse> {
-    page_status(v, status, name, context)
 }
