@@ -321,6 +321,43 @@ pub async fn list(
         .await
 }
 
+/// What a case still asks of its author: its open information requests, its milestones and its
+/// conditions.
+#[derive(Debug, Clone, Default)]
+pub struct CaseWork {
+    pub open_requests: Vec<InformationRequest>,
+    pub milestones: Vec<Milestone>,
+    pub conditions: Vec<Condition>,
+}
+
+/// A list of cases (as [`list`]) with what each still asks of its author, read for the whole
+/// page at once.
+pub async fn list_with_work(
+    ctx: &AppContext,
+    actor: &Actor,
+    filter: CaseFilter,
+    page: PageRequest,
+) -> AppResult<Page<(CaseSummary, CaseWork)>> {
+    let found = list(ctx, actor, filter, page).await?;
+    let ids: Vec<i64> = found.items.iter().map(|s| s.app.id).collect();
+    let (requests, milestones, conditions) =
+        ctx.db.run(move |c| repo::work_of(c, &ids).map_err(AppError::from)).await?;
+    let Page { items, page, total, capped } = found;
+    let items = items
+        .into_iter()
+        .map(|s| {
+            let id = s.app.id;
+            let work = CaseWork {
+                open_requests: requests.iter().filter(|r| r.application_id == id).cloned().collect(),
+                milestones: milestones.iter().filter(|m| m.application_id == id).cloned().collect(),
+                conditions: conditions.iter().filter(|c| c.application_id == id).cloned().collect(),
+            };
+            (s, work)
+        })
+        .collect();
+    Ok(Page { items, page, total, capped })
+}
+
 /// An audit event as the history shows it.
 #[derive(Debug, Clone)]
 pub struct HistoryEntry {

@@ -454,3 +454,26 @@ pub fn evaluation(conn: &mut DbConn, application_id: i64) -> QueryResult<Option<
         .load(conn)?;
     Ok(Some((e, recs)))
 }
+
+/// The information requests, milestones and conditions of several cases, in three queries.
+pub fn work_of(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> QueryResult<(Vec<InformationRequest>, Vec<Milestone>, Vec<Condition>)> {
+    let requests = information_requests::table
+        .filter(information_requests::application_id.eq_any(ids))
+        .filter(information_requests::answered_at.is_null())
+        .select(InformationRequest::as_select())
+        .load(conn)?;
+    let milestones = milestones::table
+        .filter(milestones::application_id.eq_any(ids))
+        .order((milestones::due_on.asc(), milestones::id.asc()))
+        .select(Milestone::as_select())
+        .load(conn)?;
+    let conditions = conditions::table
+        .filter(conditions::application_id.eq_any(ids))
+        .order(conditions::id.asc())
+        .select(Condition::as_select())
+        .load(conn)?;
+    Ok((requests, milestones, conditions))
+}

@@ -11,11 +11,13 @@ use serde_json::{json, Value};
 
 use super::forms::page;
 use super::session::SignedIn;
-use crate::app::cases::{self, CaseView};
+use crate::app::cases::{self, CaseView, CaseWork};
 use crate::app::tx::Expected;
 use crate::app::{AppContext, PageRequest};
 use crate::db::cases::CaseFilter;
+use crate::db::models::Application;
 use crate::domain::case::Status;
+use crate::domain::monitoring::{ConditionStatus, MilestoneStatus};
 use crate::error::{AppError, AppResult};
 
 pub const TEMPLATES: &[(&str, &str)] = crate::page_templates![
@@ -81,25 +83,26 @@ fn case_json(view: &CaseView) -> Value {
 }
 
 /// What the author should do next, and by when.
-fn next_step(view: &CaseView) -> (String, Option<chrono::NaiveDate>) {
-    let open_request = view.information_requests.iter().filter(|r| r.answered_at.is_none()).min_by_key(|r| r.due_on);
-    match view.app.status {
+fn next_step(app: &Application, work: &CaseWork) -> (String, Option<chrono::NaiveDate>) {
+    match app.status {
         Status::Draft => ("Finish the application and submit it".into(), None),
         Status::Submitted | Status::Screening | Status::Assessment => {
             ("Nothing: an inspector is considering it".into(), None)
         }
-        Status::InformationRequested => ("Answer the inspector's questions".into(), open_request.map(|r| r.due_on)),
-        Status::Approved => ("Start the trial".into(), view.app.trial_start_date),
+        Status::InformationRequested => {
+            ("Answer the inspector's questions".into(), work.open_requests.iter().map(|r| r.due_on).min())
+        }
+        Status::Approved => ("Start the trial".into(), app.trial_start_date),
         Status::Active | Status::Suspended => {
-            let milestone = view
+            let milestone = work
                 .milestones
                 .iter()
-                .filter(|m| m.reported_at.is_none() && m.status.as_str() != "waived")
+                .filter(|m| m.reported_at.is_none() && m.status != MilestoneStatus::Waived)
                 .min_by_key(|m| m.due_on);
-            let condition = view
+            let condition = work
                 .conditions
                 .iter()
-                .filter(|c| matches!(c.status.as_str(), "pending" | "overdue" | "rejected"))
+                .filter(|c| matches!(c.status, ConditionStatus::Pending | ConditionStatus::Overdue))
                 .min_by_key(|c| c.due_on);
             match (milestone, condition) {
                 (Some(m), Some(c)) if c.due_on < m.due_on => {
@@ -115,16 +118,21 @@ fn next_step(view: &CaseView) -> (String, Option<chrono::NaiveDate>) {
 }
 
 async fn list(ctx: web::Data<AppContext>, who: SignedIn) -> AppResult<HttpResponse> {
-    let actor = *who.actor();
-    let found = cases::list(&ctx, &actor, CaseFilter::default(), PageRequest { page: 1, per_page: 100 }).await?;
-    let more = found.has_next();
-    let mut rows = Vec::new();
-    for summary in found.items {
-        let view = cases::get(&ctx, &actor, summary.app.id).await?;
-        let (next, due) = next_step(&view);
-        rows.push(json!({ "case": case_json(&view), "next": next, "due": due }));
-    }
-    page(&who.visitor, "applications/list.html", json!({ "rows": rows, "more": more }))
+    let page_request = PageRequest { page: 1, per_page: 100 };
+    let found = cases::list_with_work(&ctx, who.actor(), CaseFilter::default(), page_request).await?;
+    let rows: Vec<Value> = found
+        .items
+        .iter()
+        .map(|(summary, work)| {
+            let app = &summary.app;
+            let (next, due) = next_step(app, work);
+            json!({
+                "case": { "id": app.id, "title": app.title, "reference": app.reference, "status": app.status.as_str() },
+                "next": next, "due": due,
+            })
+        })
+        .collect();
+    page(&who.visitor, "applications/list.html", json!({ "rows": rows }))
 }
 
 async fn show(ctx: web::Data<AppContext>, who: SignedIn, id: web::Path<i64>) -> AppResult<HttpResponse> {
