@@ -112,7 +112,7 @@ pub async fn read_answer_form(mut multipart: Multipart, max: usize) -> Result<An
 
 /// Reads one part to its end, keeping at most `keep` bytes; says whether it was kept whole. Every
 /// byte read counts against `budget` (`413` when it runs out).
-async fn read_part(
+pub async fn read_part(
     field: &mut actix_multipart::Field,
     keep: usize,
     budget: &mut usize,

@@ -10,6 +10,7 @@ use crate::app::input::files::RawFile;
 use crate::app::input::Field;
 use crate::app::AppContext;
 use crate::error::AppError;
+use crate::http::upload::read_part;
 
 const TEXT_LIMIT: usize = 64 * 1024;
 /// Files a page form may carry at most (the answer form's five and then some).
@@ -48,20 +49,7 @@ impl Upload {
             let name = part.name().unwrap_or("").to_string();
             let file_name = part.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string);
             let keep = if file_name.is_some() { max } else { TEXT_LIMIT };
-            let mut data = Vec::new();
-            let mut whole = true;
-            while let Some(chunk) = part.next().await {
-                let chunk = chunk.map_err(|_| AppError::BadRequest("the upload could not be read".into()))?;
-                budget = budget
-                    .checked_sub(chunk.len())
-                    .ok_or_else(|| AppError::PayloadTooLarge("the form is larger than its files may be".into()))?;
-                if whole && data.len() + chunk.len() <= keep {
-                    data.extend_from_slice(&chunk);
-                } else {
-                    whole = false;
-                    data = Vec::new();
-                }
-            }
+            let (data, whole) = read_part(&mut part, keep, &mut budget).await?;
             match file_name {
                 Some(f) if f.is_empty() && data.is_empty() => {}
                 Some(f) => {
