@@ -47,14 +47,14 @@ pub struct CaseView {
 
 /// What the decision clock is read against: the day, the target and the calendar.
 #[derive(Debug, Clone)]
-pub struct ClockRules {
+pub struct ClockRules<'a> {
     pub today: NaiveDate,
     pub target_working_days: u32,
-    pub holidays: Holidays,
+    pub holidays: &'a Holidays,
 }
 
-impl ClockRules {
-    pub fn new(settings: &Settings, today: NaiveDate) -> Self {
+impl<'a> ClockRules<'a> {
+    pub fn new(settings: &'a Settings, today: NaiveDate) -> Self {
         ClockRules {
             today,
             target_working_days: settings.cases.decision_target_working_days,
@@ -78,7 +78,7 @@ fn clock_of(app: &Application, requests: &[InformationRequest], rules: &ClockRul
         .map(|r| Pause { raised_on: r.requested_at.date(), answered_on: r.answered_at.map(|a| a.date()) })
         .collect();
     let submitted_on = app.submitted_at.map(|s| s.date());
-    case_clock(app.status, submitted_on, &pauses, rules.target_working_days, rules.today, &rules.holidays)
+    case_clock(app.status, submitted_on, &pauses, rules.target_working_days, rules.today, rules.holidays)
 }
 
 pub fn view(c: &mut DbConn, actor: &Actor, app: Application, rules: &ClockRules) -> AppResult<CaseView> {
@@ -249,12 +249,11 @@ pub fn load_for(c: &mut DbConn, actor: &Actor, id: i64, request: CaseRequest) ->
 }
 
 pub async fn get(ctx: &AppContext, actor: &Actor, id: i64) -> AppResult<CaseView> {
-    let actor = *actor;
-    let rules = ClockRules::new(&ctx.settings, ctx.now().date());
+    let (actor, settings, today) = (*actor, ctx.settings.clone(), ctx.now().date());
     ctx.db
         .run(move |c| {
             let app = load_for(c, &actor, id, CaseRequest::Read)?;
-            view(c, &actor, app, &rules)
+            view(c, &actor, app, &ClockRules::new(&settings, today))
         })
         .await
 }

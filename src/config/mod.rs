@@ -112,6 +112,9 @@ pub struct Settings {
     pub community: CommunitySettings,
     pub uploads: UploadSettings,
     pub stats: StatsSettings,
+    /// `calendar.bank_holidays` parsed, on first use (every case view needs them).
+    #[serde(skip)]
+    parsed_holidays: std::sync::OnceLock<crate::domain::calendar::Holidays>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,8 +127,9 @@ impl Settings {
         DatabaseUrl::parse(&self.database.url).unwrap_or_else(|_| DatabaseUrl::Sqlite(PathBuf::from("data/sandbox.db")))
     }
 
-    pub fn holidays(&self) -> crate::domain::calendar::Holidays {
-        crate::domain::calendar::Holidays::parse(&self.calendar.bank_holidays).unwrap_or_default()
+    pub fn holidays(&self) -> &crate::domain::calendar::Holidays {
+        self.parsed_holidays
+            .get_or_init(|| crate::domain::calendar::Holidays::parse(&self.calendar.bank_holidays).unwrap_or_default())
     }
 
     pub fn trusted_proxies(&self) -> Vec<TrustedNet> {

@@ -70,7 +70,7 @@ pub async fn request_information(
     expected: Expected,
     input: Parsed<InformationRequestInput>,
 ) -> AppResult<CaseView> {
-    let holidays = ctx.settings.holidays();
+    let holidays = ctx.settings.holidays().clone();
     let days = ctx.settings.calendar.information_request_working_days;
     run(ctx, actor, move |tx| {
         let (mut app, from, to) = tx.open(id, CaseAction::RequestInformation, Facts::default(), expected)?;
