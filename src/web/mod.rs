@@ -6,7 +6,9 @@ use minijinja::Environment;
 use std::sync::LazyLock;
 
 pub mod account;
+pub mod admin;
 pub mod applications;
+pub mod casework;
 pub mod charts;
 pub mod errors;
 pub mod fields;
@@ -41,12 +43,13 @@ const ALL_TEMPLATES: &[&[(&str, &str)]] = &[
     account::TEMPLATES,
     profile::TEMPLATES,
     applications::TEMPLATES,
+    admin::TEMPLATES,
 ];
 
 static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     format::register(&mut env);
-    for (name, source) in ALL_TEMPLATES.iter().flat_map(|list| list.iter()) {
+    for (name, source) in ALL_TEMPLATES.iter().chain(casework::TEMPLATES).flat_map(|list| list.iter()) {
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(template = name, error = %e, "page template does not compile");
         }
@@ -65,7 +68,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(info::routes)
         .configure(account::routes)
         .configure(profile::routes)
-        .configure(applications::routes);
+        .configure(applications::routes)
+        .configure(casework::routes)
+        .configure(admin::routes);
 }
 
 /// Renders a page; a broken template is an internal error, never a panic.
