@@ -32,9 +32,16 @@ pub struct Application {
 /// Opens the database and applies pending migrations.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     let db_settings = settings.database.clone();
+    let settings = settings.clone();
     let db = tokio::task::spawn_blocking(move || {
         let db = Db::connect(&db_settings)?;
         db.migrate()?;
+        let filled = db
+            .with_conn(|c| crate::app::cases::backfill_targets(c, &settings, chrono::Utc::now().date_naive()))
+            .map_err(|e| e.to_string())?;
+        if filled > 0 {
+            tracing::info!(cases = filled, "kept the target decision date of cases submitted before it was kept");
+        }
         Ok::<_, String>(db)
     })
     .await?

@@ -9,14 +9,14 @@ pub use super::tx::case_stream;
 use super::tx::{self, facts_of, Expected, Tx};
 use super::{AppContext, Page, PageRequest};
 use crate::config::Settings;
-use crate::db::cases::{self as repo, CaseFilter, NewApplication};
+use crate::db::cases::{self as repo, CaseFilter, CaseOrder, InspectorFilter, NewApplication};
 use crate::db::models::*;
 use crate::db::{audit, catalogue, information, users, DbConn};
 use crate::domain::account::Role;
 use crate::domain::application::{ApplicationForm, DerogationRequest, Postcode};
 use crate::domain::calendar::Holidays;
 use crate::domain::case::{allowed_actions, CaseAction, Facts, Status};
-use crate::domain::clock::{case_clock, DecisionClock, Pause};
+use crate::domain::clock::{case_clock, clock_from_target, target_date, DecisionClock, Pause};
 use crate::domain::policy::{authorize, authorize_case, Action, Actor, CaseRequest};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -79,6 +79,37 @@ fn clock_of(app: &Application, requests: &[InformationRequest], rules: &ClockRul
         .collect();
     let submitted_on = app.submitted_at.map(|s| s.date());
     case_clock(app.status, submitted_on, &pauses, rules.target_working_days, rules.today, rules.holidays)
+}
+
+/// The target decision date the case row keeps for the queue: `None` until it is submitted.
+pub fn kept_target(app: &Application, requests: &[InformationRequest], rules: &ClockRules) -> Option<NaiveDate> {
+    let submitted_on = app.submitted_at?.date();
+    let pauses: Vec<Pause> = requests
+        .iter()
+        .map(|r| Pause { raised_on: r.requested_at.date(), answered_on: r.answered_at.map(|a| a.date()) })
+        .collect();
+    let decided_on = app.decided_at.map(|d| d.date());
+    Some(target_date(submitted_on, decided_on, &pauses, rules.target_working_days, rules.today, rules.holidays))
+}
+
+/// Fills in the kept target of cases submitted before it was kept, a batch at a time; returns how
+/// many were filled. Idempotent, so replicas starting together may both run it.
+pub fn backfill_targets(c: &mut DbConn, settings: &Settings, today: NaiveDate) -> AppResult<usize> {
+    let rules = ClockRules::new(settings, today);
+    let mut filled = 0;
+    loop {
+        let batch = repo::missing_targets(c, 500)?;
+        if batch.is_empty() {
+            return Ok(filled);
+        }
+        for app in &batch {
+            let requests = repo::information_requests(c, app.id)?;
+            // A submitted case always has a target; the fallback only ends the loop on bad rows.
+            let target = kept_target(app, &requests, &rules).unwrap_or(today);
+            repo::set_target(c, app.id, target)?;
+        }
+        filled += batch.len();
+    }
 }
 
 pub fn view(c: &mut DbConn, actor: &Actor, app: Application, rules: &ClockRules) -> AppResult<CaseView> {
@@ -279,11 +310,15 @@ pub async fn information_attachment(
         .await
 }
 
-/// One row of a list: the case with its organisation's name.
+/// One row of a list: the case with the names it refers to and its decision clock (from the
+/// target kept on the row).
 #[derive(Debug, Clone)]
 pub struct CaseSummary {
     pub app: Application,
     pub organisation_name: Option<String>,
+    pub zone_name: Option<String>,
+    pub inspector_name: Option<String>,
+    pub decision_clock: Option<DecisionClock>,
 }
 
 pub async fn list(
@@ -293,31 +328,132 @@ pub async fn list(
     page: PageRequest,
 ) -> AppResult<Page<CaseSummary>> {
     authorize(Some(actor), Action::ListApplications).map_err(|r| AppError::refused(r, "list applications"))?;
-    if actor.role == Role::Innovator {
-        filter.author_id = Some(actor.user_id);
-    } else {
-        filter.exclude_drafts = true;
-    }
+    scope(actor, &mut filter);
     let cap = ctx.settings.lists.total_count_cap;
     let keep = ctx.settings.lists.capped_count_seconds;
-    let (counts, now) = (ctx.capped_counts.clone(), ctx.now());
+    let (counts, now, settings) = (ctx.capped_counts.clone(), ctx.now(), ctx.settings.clone());
     ctx.db
         .run(move |c| {
             let rows = repo::list_applications(c, &filter, page.offset(), page.per_page)?;
             let key = format!("applications {filter:?}");
             let counted = counts.count(key, now, keep, cap, || repo::count_applications(c, &filter, cap))?;
-            let org_ids: Vec<i64> = rows.iter().filter_map(|a| a.organisation_id).collect();
-            let names = users::organisation_names(c, &org_ids)?;
-            let items = rows
-                .into_iter()
-                .map(|app| CaseSummary {
-                    organisation_name: app.organisation_id.and_then(|o| names.get(&o).cloned()),
-                    app,
-                })
-                .collect();
+            let items = summaries(c, rows, &ClockRules::new(&settings, now.date()))?;
             Ok::<_, AppError>(Page::new(items, page, counted, cap))
         })
         .await
+}
+
+/// What a viewer's lists hold: an innovator's own cases; for staff every case but drafts.
+fn scope(actor: &Actor, filter: &mut CaseFilter) {
+    if actor.role == Role::Innovator {
+        filter.author_id = Some(actor.user_id);
+    } else {
+        filter.exclude_drafts = true;
+    }
+}
+
+/// List rows with the names they refer to, read for the whole page at once.
+fn summaries(c: &mut DbConn, rows: Vec<Application>, rules: &ClockRules) -> AppResult<Vec<CaseSummary>> {
+    let org_ids: Vec<i64> = rows.iter().filter_map(|a| a.organisation_id).collect();
+    let zone_ids: Vec<i64> = rows.iter().filter_map(|a| a.zone_id).collect();
+    let inspector_ids: Vec<i64> = rows.iter().filter_map(|a| a.assigned_inspector_id).collect();
+    let orgs = users::organisation_names(c, &org_ids)?;
+    let zones = catalogue::zone_names(c, &zone_ids)?;
+    let inspectors = users::display_names(c, &inspector_ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|app| CaseSummary {
+            organisation_name: app.organisation_id.and_then(|o| orgs.get(&o).cloned()),
+            zone_name: app.zone_id.and_then(|z| zones.get(&z).cloned()),
+            inspector_name: app.assigned_inspector_id.and_then(|i| inspectors.get(&i).cloned()),
+            decision_clock: clock_from_target(app.status, app.target_decision_on, rules.today, rules.holidays),
+            app,
+        })
+        .collect())
+}
+
+/// The tabs of the inspectors' work queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueTab {
+    Unassigned,
+    Mine,
+    NeedsReview,
+    Overdue,
+    All,
+}
+
+impl QueueTab {
+    pub const ALL: [QueueTab; 5] =
+        [QueueTab::Unassigned, QueueTab::Mine, QueueTab::NeedsReview, QueueTab::Overdue, QueueTab::All];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueTab::Unassigned => "unassigned",
+            QueueTab::Mine => "mine",
+            QueueTab::NeedsReview => "needs-review",
+            QueueTab::Overdue => "overdue",
+            QueueTab::All => "all",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<QueueTab> {
+        QueueTab::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// The tab's own condition, added to the chosen filters; every tab is in target order.
+    pub fn narrow(self, mut filter: CaseFilter, me: i64, today: NaiveDate) -> CaseFilter {
+        match self {
+            QueueTab::Unassigned => filter.inspector = Some(InspectorFilter::Unassigned),
+            QueueTab::Mine => filter.inspector = Some(InspectorFilter::Is(me)),
+            QueueTab::NeedsReview => filter.needs_review = true,
+            QueueTab::Overdue => filter.overdue_on = Some(today),
+            QueueTab::All => {}
+        }
+        filter.order = CaseOrder::Target;
+        filter
+    }
+}
+
+/// The work queue: a page of one tab, and how many cases each tab holds under the same filters.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    pub page: Page<CaseSummary>,
+    /// Each tab's count (capped, as list totals are) and whether it reached the cap.
+    pub counts: Vec<(QueueTab, i64, bool)>,
+}
+
+pub async fn queue(
+    ctx: &AppContext,
+    actor: &Actor,
+    tab: QueueTab,
+    filter: CaseFilter,
+    page: PageRequest,
+) -> AppResult<Queue> {
+    authorize(Some(actor), Action::ListApplications).map_err(|r| AppError::refused(r, "list applications"))?;
+    if actor.role == Role::Innovator {
+        return Err(AppError::refused(crate::domain::policy::Refusal::Forbidden, "see the work queue"));
+    }
+    let today = ctx.now().date();
+    let me = actor.user_id;
+    let shown = list(ctx, actor, tab.narrow(filter.clone(), me, today), page).await?;
+    let cap = ctx.settings.lists.total_count_cap;
+    let keep = ctx.settings.lists.capped_count_seconds;
+    let (counts, now, actor) = (ctx.capped_counts.clone(), ctx.now(), *actor);
+    let counts = ctx
+        .db
+        .run(move |c| {
+            let mut out = Vec::new();
+            for t in QueueTab::ALL {
+                let mut f = t.narrow(filter.clone(), me, today);
+                scope(&actor, &mut f);
+                let key = format!("applications {f:?}");
+                let n = counts.count(key, now, keep, cap, || repo::count_applications(c, &f, cap))?;
+                out.push((t, n.min(cap), n > cap));
+            }
+            Ok::<_, AppError>(out)
+        })
+        .await?;
+    Ok(Queue { page: shown, counts })
 }
 
 /// What a case still asks of its author: its open information requests, its milestones and its

@@ -15,6 +15,7 @@ use crate::db::cases as repo;
 use crate::db::models::Application;
 use crate::db::{audit, DbConn};
 use crate::domain::case::{transition, CaseAction, Facts, Status};
+use crate::domain::clock::clock_runs;
 use crate::domain::policy::{authorize_case, Actor, CaseFacts, CaseRequest};
 use crate::email::Mailer;
 use crate::error::{AppError, AppResult};
@@ -140,6 +141,11 @@ impl Tx<'_> {
         details: serde_json::Value,
     ) -> AppResult<Application> {
         app.status = to;
+        if clock_runs(from) || clock_runs(to) {
+            let rules = super::cases::ClockRules::new(self.settings, self.today());
+            let requests = repo::information_requests(self.c, app.id)?;
+            app.target_decision_on = super::cases::kept_target(&app, &requests, &rules);
+        }
         self.save(&mut app)?;
         self.record(&app, action, Some(from.as_str()), Some(to.as_str()), details, true)?;
         Ok(app)

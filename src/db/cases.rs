@@ -7,8 +7,8 @@ use diesel::sql_types::{Bool, Text};
 
 use super::models::*;
 use super::schema::{
-    applications, conditions, enforcement_actions, evaluations, information_requests, milestones, organisations,
-    provisions, recommendations, reference_counters, requested_derogations, screenings,
+    applications, attestations, conditions, enforcement_actions, evaluations, information_requests, milestones,
+    organisations, provisions, recommendations, reference_counters, requested_derogations, screenings,
 };
 use super::users::escape_like;
 use super::{DbConn, MultiBackend};
@@ -90,6 +90,16 @@ pub enum InspectorFilter {
     Is(i64),
 }
 
+/// The order a list of cases is read in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseOrder {
+    /// Newest first (the order of creation).
+    #[default]
+    Newest,
+    /// Oldest target decision date first; cases without one (drafts) are left out.
+    Target,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
     /// Only this author's cases (innovators see their own only).
@@ -100,7 +110,17 @@ pub struct CaseFilter {
     pub zone_id: Option<i64>,
     pub inspector: Option<InspectorFilter>,
     pub intervention: Option<String>,
+    /// Text in the reference, title or organisation name.
     pub q: Option<String>,
+    /// Only applicants of this kind (`OrganisationKind` as stored).
+    pub applicant_kind: Option<String>,
+    /// Only cases awaiting a decision whose target date is before this day (and whose clock runs:
+    /// a case waiting for information is not overdue).
+    pub overdue_on: Option<NaiveDate>,
+    /// Only cases with something for an inspector to review: evidence awaiting verification, a
+    /// milestone report awaiting review, or a dispute of a met condition posted since it was met.
+    pub needs_review: bool,
+    pub order: CaseOrder,
 }
 
 type Predicate = Box<dyn BoxableExpression<applications::table, MultiBackend, SqlType = Bool>>;
@@ -129,6 +149,37 @@ fn predicate(f: &CaseFilter) -> Predicate {
     if let Some(i) = &f.intervention {
         p = Box::new(p.and(applications::intervention.assume_not_null().eq(i.clone())));
     }
+    if let Some(k) = &f.applicant_kind {
+        p = Box::new(p.and(applications::applicant_kind.assume_not_null().eq(k.clone())));
+    }
+    if let Some(day) = f.overdue_on {
+        p = Box::new(
+            p.and(applications::status.eq_any(["submitted", "screening", "assessment"]))
+                .and(applications::target_decision_on.assume_not_null().lt(day)),
+        );
+    }
+    if f.needs_review {
+        let evidence =
+            conditions::table.filter(conditions::status.eq("evidence_submitted")).select(conditions::application_id);
+        let reports = milestones::table.filter(milestones::status.eq("submitted")).select(milestones::application_id);
+        let disputes = attestations::table
+            .inner_join(conditions::table)
+            .filter(attestations::stance.eq("dispute"))
+            .filter(conditions::status.eq("met"))
+            .filter(attestations::created_at.gt(conditions::updated_at))
+            .select(attestations::application_id);
+        p = Box::new(
+            p.and(
+                applications::id
+                    .eq_any(evidence)
+                    .or(applications::id.eq_any(reports))
+                    .or(applications::id.eq_any(disputes)),
+            ),
+        );
+    }
+    if f.order == CaseOrder::Target {
+        p = Box::new(p.and(applications::target_decision_on.is_not_null()));
+    }
     if let Some(q) = &f.q {
         let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
         let orgs = organisations::table
@@ -147,15 +198,29 @@ fn predicate(f: &CaseFilter) -> Predicate {
     p
 }
 
-/// One page of matching applications, newest first.
+/// One page of matching applications, in the filter's order.
 pub fn list_applications(conn: &mut DbConn, f: &CaseFilter, offset: i64, limit: i64) -> QueryResult<Vec<Application>> {
+    let query = applications::table.filter(predicate(f)).select(Application::as_select()).offset(offset).limit(limit);
+    match f.order {
+        CaseOrder::Newest => query.order(applications::id.desc()).load(conn),
+        CaseOrder::Target => query.order((applications::target_decision_on.asc(), applications::id.asc())).load(conn),
+    }
+}
+
+/// Submitted cases whose target decision date is not kept yet (submitted before it was).
+pub fn missing_targets(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Application>> {
     applications::table
-        .filter(predicate(f))
+        .filter(applications::submitted_at.is_not_null())
+        .filter(applications::target_decision_on.is_null())
         .select(Application::as_select())
-        .order(applications::id.desc())
-        .offset(offset)
+        .order(applications::id.asc())
         .limit(limit)
         .load(conn)
+}
+
+/// Keeps a case's target decision date (without a new version: it is derived, not a change).
+pub fn set_target(conn: &mut DbConn, id: i64, target: NaiveDate) -> QueryResult<usize> {
+    diesel::update(applications::table.find(id)).set(applications::target_decision_on.eq(Some(target))).execute(conn)
 }
 
 /// Counts matching applications up to `cap + 1`.

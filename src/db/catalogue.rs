@@ -140,3 +140,16 @@ pub fn set_zone_provisions(conn: &mut DbConn, zone_id: i64, provision_ids: &[i64
     }
     Ok(())
 }
+
+/// Zones' names by id, in one query.
+pub fn zone_names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<std::collections::BTreeMap<i64, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(zones::table
+        .filter(zones::id.eq_any(ids))
+        .select((zones::id, zones::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
+}

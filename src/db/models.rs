@@ -252,6 +252,8 @@ pub struct Application {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The target decision date, kept for the queue (the case view recomputes it exactly).
+    pub target_decision_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]

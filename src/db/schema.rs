@@ -184,6 +184,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        target_decision_on -> Nullable<Date>,
     }
 }
 

@@ -85,6 +85,37 @@ pub fn case_clock(
     Some(decision_clock(submitted_on, pauses, target_days, today, calendar))
 }
 
+/// The target decision date of a case submitted on `submitted_on`, as it stood when the case was
+/// decided (`decided_on`) or stands today: the value the queue keeps on the case row.
+pub fn target_date(
+    submitted_on: NaiveDate,
+    decided_on: Option<NaiveDate>,
+    pauses: &[Pause],
+    target_days: u32,
+    today: NaiveDate,
+    calendar: &Holidays,
+) -> NaiveDate {
+    decision_clock(submitted_on, pauses, target_days, decided_on.unwrap_or(today), calendar).target
+}
+
+/// The clock of a queue row from its kept target: paused while information is awaited, and only
+/// while a decision is awaited. Waits still open count as they did when the target was last kept,
+/// so the row says "paused" rather than a number of days that would drift.
+pub fn clock_from_target(
+    status: Status,
+    target: Option<NaiveDate>,
+    today: NaiveDate,
+    calendar: &Holidays,
+) -> Option<DecisionClock> {
+    let target = target.filter(|_| clock_runs(status))?;
+    let working_days_left = if target >= today {
+        i64::from(calendar.working_days_between(today, target))
+    } else {
+        -i64::from(calendar.working_days_between(target, today))
+    };
+    Some(DecisionClock { target, working_days_left, paused: status == Status::InformationRequested })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +214,29 @@ mod tests {
         }
         assert!(!clock_runs(Status::Approved) && !clock_runs(Status::Refused) && !clock_runs(Status::Withdrawn));
         assert_eq!(case_clock(Status::Submitted, None, &[], 40, today, &h), None);
+    }
+
+    #[test]
+    fn a_kept_target_reads_as_the_clock_of_a_running_case_only() {
+        let h = Holidays::default();
+        let target = Some(d("2026-12-28"));
+        let c = clock_from_target(Status::Assessment, target, d("2026-12-21"), &h).unwrap();
+        assert_eq!((c.working_days_left, c.paused), (5, false));
+        let late = clock_from_target(Status::Screening, target, d("2027-01-04"), &h).unwrap();
+        assert_eq!(late.working_days_left, -5);
+        assert!(clock_from_target(Status::InformationRequested, target, d("2026-12-21"), &h).unwrap().paused);
+        assert_eq!(clock_from_target(Status::Approved, target, d("2026-12-21"), &h), None);
+        assert_eq!(clock_from_target(Status::Submitted, None, d("2026-12-21"), &h), None);
+    }
+
+    #[test]
+    fn a_decided_case_keeps_the_target_it_had_when_decided() {
+        let h = Holidays::default();
+        let pauses = [answered("2026-11-09", "2026-11-16")];
+        let at_decision = target_date(d("2026-11-02"), Some(d("2026-12-01")), &pauses, 40, d("2027-03-01"), &h);
+        assert_eq!(at_decision, d("2027-01-04"));
+        let open = [Pause { raised_on: d("2026-11-09"), answered_on: None }];
+        // An open wait moves the target on day by day until it is answered.
+        assert_eq!(target_date(d("2026-11-02"), None, &open, 40, d("2026-11-16"), &h), d("2027-01-04"));
     }
 }

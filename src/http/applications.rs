@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, put};
 use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -14,8 +15,10 @@ use super::extract::AuthUser;
 use super::input::PageParams;
 use crate::app::cases;
 use crate::app::input::application::ApplicationRequest;
-use crate::app::AppContext;
-use crate::db::cases::{CaseFilter, InspectorFilter};
+use crate::app::{AppContext, PageRequest};
+use crate::config::ListSettings;
+use crate::db::cases::{CaseFilter, CaseOrder, InspectorFilter};
+use crate::domain::account::OrganisationKind;
 use crate::domain::case::{Intervention, Status};
 use crate::domain::FieldErrors;
 use crate::error::AppResult;
@@ -69,7 +72,7 @@ pub async fn get(ctx: web::Data<AppContext>, user: AuthUser, id: web::Path<i64>)
     Ok(case_response(view, StatusCode::OK))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QueueParams {
@@ -84,6 +87,19 @@ pub struct QueueParams {
     /// Only this intervention type.
     #[param(value_type = Option<Intervention>)]
     pub intervention: Option<String>,
+    /// Only applicants of this kind.
+    #[param(value_type = Option<OrganisationKind>)]
+    pub applicant_kind: Option<String>,
+    /// `true`: only cases awaiting a decision past their target date (clock running).
+    #[param(value_type = Option<bool>)]
+    pub overdue: Option<String>,
+    /// `true`: only cases with evidence, a milestone report or a dispute awaiting review.
+    #[param(value_type = Option<bool>)]
+    pub needs_review: Option<String>,
+    /// `target`: oldest target decision date first (drafts, which have none, left out);
+    /// `newest` (the default): newest first.
+    #[param(value_type = Option<String>)]
+    pub sort: Option<String>,
     /// Text in the reference, title or organisation name.
     pub q: Option<String>,
     /// Page number, from 1.
@@ -92,6 +108,76 @@ pub struct QueueParams {
     /// Items per page.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,
+}
+
+impl QueueParams {
+    /// The filter and page a queue request asks for, or every bad parameter named. The inspectors'
+    /// queue page reads its query into the same struct and calls this.
+    pub fn parse(
+        self,
+        me: i64,
+        today: NaiveDate,
+        lists: &ListSettings,
+    ) -> Result<(CaseFilter, PageRequest), FieldErrors> {
+        let p = self;
+        let mut e = FieldErrors::new();
+        let nonempty = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let status =
+            nonempty(p.status).and_then(|s| e.check("status", s.parse::<Status>()).map(|s| s.as_str().to_string()));
+        let zone_id = nonempty(p.zone)
+            .and_then(|z| e.check("zone", z.parse::<i64>().map_err(|_| "must be a zone id".to_string())));
+        let inspector = match nonempty(p.inspector).as_deref() {
+            None => None,
+            Some("me") => Some(InspectorFilter::Is(me)),
+            Some("unassigned") => Some(InspectorFilter::Unassigned),
+            Some(other) => e
+                .check("inspector", other.parse::<i64>().map_err(|_| "must be me, unassigned or a user id".to_string()))
+                .map(InspectorFilter::Is),
+        };
+        let intervention = nonempty(p.intervention)
+            .and_then(|i| e.check("intervention", i.parse::<Intervention>()).map(|i| i.as_str().to_string()));
+        let applicant_kind = nonempty(p.applicant_kind)
+            .and_then(|k| e.check("applicant_kind", k.parse::<OrganisationKind>()).map(|k| k.as_str().to_string()));
+        let flag = |e: &mut FieldErrors, name: &str, v: Option<String>| match nonempty(v).as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => {
+                e.add(name, "must be true or false");
+                false
+            }
+        };
+        let overdue = flag(&mut e, "overdue", p.overdue);
+        let needs_review = flag(&mut e, "needs_review", p.needs_review);
+        let order = match nonempty(p.sort).as_deref() {
+            None | Some("newest") => CaseOrder::Newest,
+            Some("target") => CaseOrder::Target,
+            Some(_) => {
+                e.add("sort", "must be target or newest");
+                CaseOrder::Newest
+            }
+        };
+        let q = nonempty(p.q);
+        if q.as_ref().is_some_and(|q| q.chars().count() > 200) {
+            e.add("q", "must be at most 200 characters");
+        }
+        let page =
+            PageParams { page: p.page, per_page: p.per_page }.parse(&mut e, lists.default_per_page, lists.max_per_page);
+        let overdue_on = overdue.then_some(today);
+        let filter = CaseFilter {
+            status,
+            zone_id,
+            inspector,
+            intervention,
+            q,
+            applicant_kind,
+            overdue_on,
+            needs_review,
+            order,
+            ..CaseFilter::default()
+        };
+        e.into_result()?;
+        Ok((filter, page))
+    }
 }
 
 /// The applications you may see, newest first: an innovator's own; for inspectors and admins,
@@ -105,32 +191,7 @@ pub async fn list(
     req: HttpRequest,
     params: web::Query<QueueParams>,
 ) -> AppResult<HttpResponse> {
-    let p = params.into_inner();
-    let mut e = FieldErrors::new();
-    let nonempty = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    let status =
-        nonempty(p.status).and_then(|s| e.check("status", s.parse::<Status>()).map(|s| s.as_str().to_string()));
-    let zone_id =
-        nonempty(p.zone).and_then(|z| e.check("zone", z.parse::<i64>().map_err(|_| "must be a zone id".to_string())));
-    let inspector = match nonempty(p.inspector).as_deref() {
-        None => None,
-        Some("me") => Some(InspectorFilter::Is(user.0.user_id)),
-        Some("unassigned") => Some(InspectorFilter::Unassigned),
-        Some(other) => e
-            .check("inspector", other.parse::<i64>().map_err(|_| "must be me, unassigned or a user id".to_string()))
-            .map(InspectorFilter::Is),
-    };
-    let intervention = nonempty(p.intervention)
-        .and_then(|i| e.check("intervention", i.parse::<Intervention>()).map(|i| i.as_str().to_string()));
-    let q = nonempty(p.q);
-    if q.as_ref().is_some_and(|q| q.chars().count() > 200) {
-        e.add("q", "must be at most 200 characters");
-    }
-    let lists = &ctx.settings.lists;
-    let page =
-        PageParams { page: p.page, per_page: p.per_page }.parse(&mut e, lists.default_per_page, lists.max_per_page);
-    e.into_result()?;
-    let filter = CaseFilter { status, zone_id, inspector, intervention, q, ..CaseFilter::default() };
+    let (filter, page) = params.into_inner().parse(user.0.user_id, ctx.now().date(), &ctx.settings.lists)?;
     let result = cases::list(&ctx, &user.0, filter, page).await?;
     Ok(list_response(&req, result, CaseSummaryResponse::from))
 }

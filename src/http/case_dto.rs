@@ -11,6 +11,7 @@ use super::concurrency::etag;
 use super::dto::{utc, OrganisationResponse};
 use crate::app::cases::{CaseSummary, CaseView, HistoryEntry};
 use crate::db::models::{Condition, InformationRequestAttachment, Milestone};
+use crate::domain::account::OrganisationKind;
 use crate::domain::case::{CaseAction, Intervention, Status};
 use crate::domain::decision::{CriterionOutcome, Decision, RecommendationKind, ScreeningCriterion};
 use crate::domain::monitoring::{ConditionCategory, ConditionStatus, EnforcementKind, MilestoneKind, MilestoneStatus};
@@ -370,9 +371,20 @@ pub struct CaseSummaryResponse {
     pub title: String,
     pub intervention: Option<Intervention>,
     pub zone_id: Option<i64>,
+    pub zone_name: Option<String>,
     pub organisation_name: Option<String>,
+    pub applicant_kind: Option<OrganisationKind>,
     pub assigned_inspector_id: Option<i64>,
+    pub assigned_inspector: Option<String>,
     pub submitted_at: Option<DateTime<Utc>>,
+    /// The date the case should be decided by: submission plus `cases.decision_target_working_days`
+    /// working days, moved on by the working days spent waiting for information. Kept once the
+    /// case is decided; `null` for a draft.
+    pub target_decision_date: Option<NaiveDate>,
+    /// Working days from today to the target (negative when overdue), while a decision is awaited.
+    pub working_days_left: Option<i64>,
+    /// Whether the clock is stopped because an information request is open.
+    pub decision_clock_paused: bool,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
 }
@@ -387,9 +399,15 @@ impl From<CaseSummary> for CaseSummaryResponse {
             title: a.title,
             intervention: a.intervention,
             zone_id: a.zone_id,
+            zone_name: s.zone_name,
             organisation_name: s.organisation_name,
+            applicant_kind: a.applicant_kind,
             assigned_inspector_id: a.assigned_inspector_id,
+            assigned_inspector: s.inspector_name,
             submitted_at: a.submitted_at.map(utc),
+            target_decision_date: a.target_decision_on,
+            working_days_left: s.decision_clock.map(|c| c.working_days_left),
+            decision_clock_paused: s.decision_clock.is_some_and(|c| c.paused),
             updated_at: utc(a.updated_at),
             version: a.version,
         }

@@ -109,7 +109,8 @@ pub fn capitalise(s: &str) -> String {
 pub fn start_page(role: Role) -> &'static str {
     match role {
         Role::Innovator => "/applications",
-        Role::Community | Role::Inspector | Role::Admin => "/account",
+        Role::Inspector | Role::Admin => "/casework",
+        Role::Community => "/account",
     }
 }
 

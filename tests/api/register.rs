@@ -298,7 +298,11 @@ async fn statistics_from_a_known_set_of_cases() {
     );
     assert_eq!(
         s["timeliness"]["value"],
-        json!({"decisions": 3, "median_days": 10.0, "p90_days": 20.0, "milestones_on_time": 1, "milestones_late": 0})
+        json!({"decisions": 3, "median_days": 10.0, "p90_days": 20.0, "milestones_on_time": 1, "milestones_late": 0,
+        "within_target": [
+            {"applicant_kind": "community_owned_enterprise", "decisions": 2, "within_target": 2, "share_within_target": 1.0},
+            {"applicant_kind": "sme", "decisions": 1, "within_target": 1, "share_within_target": 1.0}
+        ]})
     );
     assert_eq!(s["conditions_by_status"]["value"], json!({"pending": 4}));
     assert_eq!(s["enforcement_actions"]["value"], json!({}));

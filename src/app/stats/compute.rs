@@ -8,7 +8,7 @@ use diesel::dsl::{avg, count, count_star, sql, sum};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 
-use super::{Carbon, Figure, InclusionRow, Ownership, PlaceRow, Stats, Timeliness};
+use super::{Carbon, Figure, InclusionRow, Ownership, PlaceRow, Stats, Timeliness, WithinTargetRow};
 use crate::db::schema::{applications, conditions, enforcement_actions, evaluations, milestones, zones};
 use crate::db::DbConn;
 
@@ -148,6 +148,24 @@ pub(super) fn compute(c: &mut DbConn, now: NaiveDateTime) -> QueryResult<Stats> 
         Some(rank) => decision_days(rank - 1, 1)?.first().copied(),
         None => None,
     };
+    let within_sql = match c {
+        DbConn::Pg(_) => "SUM(CASE WHEN CAST(decided_at AS DATE) <= target_decision_on THEN 1 ELSE 0 END)",
+        DbConn::Sqlite(_) => "SUM(CASE WHEN date(decided_at) <= target_decision_on THEN 1 ELSE 0 END)",
+    };
+    let within_target: Vec<WithinTargetRow> = decided()
+        .filter(applications::decision.is_not_null())
+        .filter(applications::target_decision_on.is_not_null())
+        .group_by(applications::applicant_kind)
+        .select((applications::applicant_kind, count_star(), sql::<BigInt>(within_sql)))
+        .load::<(Option<String>, i64, i64)>(c)?
+        .into_iter()
+        .map(|(kind, decisions, within)| WithinTargetRow {
+            applicant_kind: kind.unwrap_or_else(|| "unknown".into()),
+            decisions,
+            within_target: within,
+            share_within_target: (decisions > 0).then(|| round2(within as f64 / decisions as f64)),
+        })
+        .collect();
     let on_time_sql = match c {
         DbConn::Pg(_) => "CAST(reported_at AS DATE) <= due_on",
         DbConn::Sqlite(_) => "date(reported_at) <= due_on",
@@ -216,13 +234,14 @@ pub(super) fn compute(c: &mut DbConn, now: NaiveDateTime) -> QueryResult<Stats> 
             value: trials_by_lpa,
         },
         timeliness: Figure {
-            definition: "Days to decision: calendar days from submission to decision less the days spent waiting for requested information; median and 90th percentile (nearest rank) over all decisions. Milestones on time: accepted reports submitted on or before their due date; late: accepted after it, or overdue.",
+            definition: "Days to decision: calendar days from submission to decision less the days spent waiting for requested information; median and 90th percentile (nearest rank) over all decisions. Milestones on time: accepted reports submitted on or before their due date; late: accepted after it, or overdue. Within target, per applicant kind: approvals and refusals made on or before the case's target decision date (submission plus the target working days, moved on by the working days spent waiting for information).",
             value: Timeliness {
                 decisions: decisions as usize,
                 median_days: median_days.map(round2),
                 p90_days: p90_days.map(round2),
                 milestones_on_time: on_time,
                 milestones_late: accepted - on_time + overdue,
+                within_target,
             },
         },
         conditions_by_status: Figure {

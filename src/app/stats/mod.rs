@@ -49,6 +49,17 @@ pub struct Timeliness {
     pub p90_days: Option<f64>,
     pub milestones_on_time: i64,
     pub milestones_late: i64,
+    /// Per applicant kind: decisions made on or before the case's target decision date.
+    pub within_target: Vec<WithinTargetRow>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WithinTargetRow {
+    pub applicant_kind: String,
+    pub decisions: i64,
+    pub within_target: i64,
+    /// Within target ÷ decisions; null when none is decided.
+    pub share_within_target: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

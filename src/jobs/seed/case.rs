@@ -196,6 +196,12 @@ impl<'a> Seeder<'a> {
             version: 1,
             created_at: plan.created,
             updated_at: plan.decided_at,
+            // No seeded wait was answered: the target is as it was when each case left the clock
+            // or, for a case waiting now, when its request was raised.
+            target_decision_on: submitted.then(|| {
+                let rules = self.rules;
+                rules.holidays.add_working_days(plan.submitted_at.date(), rules.target_working_days)
+            }),
         }
     }
 

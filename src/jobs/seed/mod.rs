@@ -26,6 +26,7 @@ use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
+use crate::app::cases::ClockRules;
 use crate::db::{catalogue, write_tx, Db, DbConn, DbError};
 use people::People;
 use rows::{advance_sequences, NextIds, Rows};
@@ -54,6 +55,7 @@ type SeedZone = (i64, Vec<(i64, String, i32)>);
 /// What carries over from one case to the next: the people, zones and day cases are seeded
 /// against, the random draws, the next free ids, and the last reference number given this year.
 struct Seeder<'a> {
+    rules: &'a ClockRules<'a>,
     people: &'a People,
     zones: &'a [SeedZone],
     today: NaiveDate,
@@ -96,9 +98,10 @@ pub fn seed(
     cases: usize,
     seed: u64,
     batch: usize,
-    today: NaiveDate,
+    rules: &ClockRules,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<SeedReport, String> {
+    let today = rules.today;
     let now = crate::db::now();
     let hash = crate::auth::password::hash_password(DEMO_PASSWORD)?;
     let (people, zones) = db
@@ -112,6 +115,7 @@ pub fn seed(
     // References continue from those already used this year.
     let year = today.year();
     let mut seeder = Seeder {
+        rules,
         people: &people,
         zones: &zones,
         today,
