@@ -86,6 +86,16 @@ login() {
     -d "{\"email\":\"$1@demo.sandbox.example\",\"password\":\"sandbox-demo-password-2026\"}" | jq -r .access_token
 }
 TOKEN=$(login inspector1)
+# A page session for inspector1: the sign-in form's token, then the session cookie it sets.
+page_session() {
+  local jar="$WORK/$1.cookies" csrf
+  csrf=$(curl -sf -c "$jar" "$BASE/sign-in" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
+  curl -sf -o /dev/null -b "$jar" -c "$jar" "$BASE/sign-in" -H "origin: $BASE" \
+    --data-urlencode "csrf_token=$csrf" --data-urlencode "email=$1@demo.sandbox.example" \
+    --data-urlencode "password=sandbox-demo-password-2026"
+  awk '$6 ~ /sandbox_session$/ {print $6 "=" $7}' "$jar"
+}
+PAGE_COOKIE=$(page_session inspector1)
 REF=$(curl -sf "$BASE/api/v1/register?status=active&per_page=1" | sed 's/.*"reference":"\([^"]*\)".*/\1/')
 CASE_ID=$(curl -sf "$BASE/api/v1/applications?inspector=me&per_page=1" -H "authorization: Bearer $TOKEN" | sed 's/^\[{"id":\([0-9]*\).*/\1/')
 
@@ -128,6 +138,9 @@ run "trial page (JSON)" "$BASE/api/v1/register/$REF"
 run "trial page (HTML)" "$BASE/register/$REF"
 run "statistics (JSON)" "$BASE/api/v1/stats"
 run "inspector's queue" -H "authorization: Bearer $TOKEN" "$BASE/api/v1/applications?inspector=me&per_page=20"
+run "queue by target date (JSON)" -H "authorization: Bearer $TOKEN" "$BASE/api/v1/applications?sort=target&per_page=20"
+run "casework queue page (HTML, Unassigned)" -H "cookie: $PAGE_COOKIE" "$BASE/casework"
+run "casework queue page (HTML, All, page 3)" -H "cookie: $PAGE_COOKIE" "$BASE/casework?tab=all&page=3"
 run "case read" -H "authorization: Bearer $TOKEN" "$BASE/api/v1/applications/$CASE_ID"
 peak_reads_kb=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
 

@@ -366,7 +366,13 @@ fn summaries(c: &mut DbConn, rows: Vec<Application>, rules: &ClockRules) -> AppR
             organisation_name: app.organisation_id.and_then(|o| orgs.get(&o).cloned()),
             zone_name: app.zone_id.and_then(|z| zones.get(&z).cloned()),
             inspector_name: app.assigned_inspector_id.and_then(|i| inspectors.get(&i).cloned()),
-            decision_clock: clock_from_target(app.status, app.target_decision_on, rules.today, rules.holidays),
+            decision_clock: clock_from_target(
+                app.status,
+                app.target_decision_on,
+                app.paused_since.map(|p| p.date()),
+                rules.today,
+                rules.holidays,
+            ),
             app,
         })
         .collect())

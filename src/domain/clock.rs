@@ -98,22 +98,28 @@ pub fn target_date(
     decision_clock(submitted_on, pauses, target_days, decided_on.unwrap_or(today), calendar).target
 }
 
-/// The clock of a queue row from its kept target: paused while information is awaited, and only
-/// while a decision is awaited. Waits still open count as they did when the target was last kept,
-/// so the row says "paused" rather than a number of days that would drift.
+/// The clock of a queue row from the target kept on it, the same as [`case_clock`] gives: only
+/// while a decision is awaited, and while a wait is open (since `paused_since`) the target moves
+/// on by the working days it has lasted, as the full clock counts them.
 pub fn clock_from_target(
     status: Status,
-    target: Option<NaiveDate>,
+    kept: Option<NaiveDate>,
+    paused_since: Option<NaiveDate>,
     today: NaiveDate,
     calendar: &Holidays,
 ) -> Option<DecisionClock> {
-    let target = target.filter(|_| clock_runs(status))?;
+    let kept = kept.filter(|_| clock_runs(status))?;
+    let paused = status == Status::InformationRequested;
+    let target = match paused_since.filter(|_| paused) {
+        Some(since) => calendar.add_working_days(kept, calendar.working_days_between(since, today.max(since))),
+        None => kept,
+    };
     let working_days_left = if target >= today {
         i64::from(calendar.working_days_between(today, target))
     } else {
         -i64::from(calendar.working_days_between(target, today))
     };
-    Some(DecisionClock { target, working_days_left, paused: status == Status::InformationRequested })
+    Some(DecisionClock { target, working_days_left, paused })
 }
 
 #[cfg(test)]
@@ -220,13 +226,27 @@ mod tests {
     fn a_kept_target_reads_as_the_clock_of_a_running_case_only() {
         let h = Holidays::default();
         let target = Some(d("2026-12-28"));
-        let c = clock_from_target(Status::Assessment, target, d("2026-12-21"), &h).unwrap();
+        let c = clock_from_target(Status::Assessment, target, None, d("2026-12-21"), &h).unwrap();
         assert_eq!((c.working_days_left, c.paused), (5, false));
-        let late = clock_from_target(Status::Screening, target, d("2027-01-04"), &h).unwrap();
+        let late = clock_from_target(Status::Screening, target, None, d("2027-01-04"), &h).unwrap();
         assert_eq!(late.working_days_left, -5);
-        assert!(clock_from_target(Status::InformationRequested, target, d("2026-12-21"), &h).unwrap().paused);
-        assert_eq!(clock_from_target(Status::Approved, target, d("2026-12-21"), &h), None);
-        assert_eq!(clock_from_target(Status::Submitted, None, d("2026-12-21"), &h), None);
+        assert_eq!(clock_from_target(Status::Approved, target, None, d("2026-12-21"), &h), None);
+        assert_eq!(clock_from_target(Status::Submitted, None, None, d("2026-12-21"), &h), None);
+    }
+
+    #[test]
+    fn a_kept_target_of_a_waiting_case_moves_on_as_the_full_clock_does() {
+        let h = Holidays::default();
+        // Submitted Monday 2 Nov, asked Monday 9 Nov (target kept: 28 Dec), read on Monday 16 Nov.
+        let open = [Pause { raised_on: d("2026-11-09"), answered_on: None }];
+        let full = decision_clock(d("2026-11-02"), &open, 40, d("2026-11-16"), &h);
+        let kept = target_date(d("2026-11-02"), None, &open, 40, d("2026-11-09"), &h);
+        assert_eq!(kept, d("2026-12-28"));
+        let row =
+            clock_from_target(Status::InformationRequested, Some(kept), Some(d("2026-11-09")), d("2026-11-16"), &h)
+                .unwrap();
+        assert_eq!(row, full);
+        assert!(row.paused);
     }
 
     #[test]

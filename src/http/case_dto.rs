@@ -377,9 +377,9 @@ pub struct CaseSummaryResponse {
     pub assigned_inspector_id: Option<i64>,
     pub assigned_inspector: Option<String>,
     pub submitted_at: Option<DateTime<Utc>>,
-    /// The date the case should be decided by: submission plus `cases.decision_target_working_days`
-    /// working days, moved on by the working days spent waiting for information. Kept once the
-    /// case is decided; `null` for a draft.
+    /// While a decision is awaited, the date the case should be decided by (as in the full
+    /// record): submission plus `cases.decision_target_working_days` working days, moved on by the
+    /// working days spent waiting for information. `null` for a draft and once decided.
     pub target_decision_date: Option<NaiveDate>,
     /// Working days from today to the target (negative when overdue), while a decision is awaited.
     pub working_days_left: Option<i64>,
@@ -405,7 +405,7 @@ impl From<CaseSummary> for CaseSummaryResponse {
             assigned_inspector_id: a.assigned_inspector_id,
             assigned_inspector: s.inspector_name,
             submitted_at: a.submitted_at.map(utc),
-            target_decision_date: a.target_decision_on,
+            target_decision_date: s.decision_clock.map(|c| c.target),
             working_days_left: s.decision_clock.map(|c| c.working_days_left),
             decision_clock_paused: s.decision_clock.is_some_and(|c| c.paused),
             updated_at: utc(a.updated_at),

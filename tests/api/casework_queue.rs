@@ -194,6 +194,6 @@ async fn evidence_awaiting_verification_puts_a_trial_in_needs_review() {
     let after = decode(&b.page("/casework?tab=needs-review").await);
     assert!(after.contains(r#"aria-current="page">Needs review <span class="app-count">(1)"#), "{after}");
     assert!(after.contains(&format!(r#"href="/casework/{id}""#)));
-    assert!(after.contains("Decided or closed"), "an active trial has no decision clock");
+    assert!(after.contains("No decision clock: decided or closed"), "an active trial has no decision clock");
     assert_eq!(ids(&queue(&app, &w.inspector, "needs_review=true").await), vec![id]);
 }

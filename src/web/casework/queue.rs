@@ -93,8 +93,8 @@ fn row(s: &CaseSummary) -> Value {
         "id": a.id, "reference": a.reference, "title": a.title, "status": a.status.as_str(),
         "zone": s.zone_name, "organisation": s.organisation_name,
         "applicant_kind": a.applicant_kind.map(|k| k.as_str()), "inspector": s.inspector_name,
-        "received": a.submitted_at, "target": a.target_decision_on,
-        "clock": s.decision_clock.map(|c| json!({ "days_left": c.working_days_left, "paused": c.paused })),
+        "received": a.submitted_at,
+        "clock": s.decision_clock.map(|c| json!({ "target": c.target, "days_left": c.working_days_left, "paused": c.paused })),
     })
 }
 
