@@ -117,8 +117,9 @@ pub struct CaseFilter {
     /// Only cases awaiting a decision whose target date is before this day (and whose clock runs:
     /// a case waiting for information is not overdue).
     pub overdue_on: Option<NaiveDate>,
-    /// Only cases with something for an inspector to review: evidence awaiting verification, a
-    /// milestone report awaiting review, or a dispute of a met condition posted since it was met.
+    /// Only cases with something for an inspector to review: an answer to an information request
+    /// not acted on since, evidence awaiting verification, a milestone report awaiting review, or
+    /// a dispute of a met condition posted since it was met.
     pub needs_review: bool,
     pub order: CaseOrder,
 }
@@ -168,12 +169,20 @@ fn predicate(f: &CaseFilter) -> Predicate {
             .filter(conditions::status.eq("met"))
             .filter(attestations::created_at.gt(conditions::updated_at))
             .select(attestations::application_id);
+        // An answer to an information request that the inspector has not acted on since: the
+        // answer is the case's last change (the answer and the case's update share a time).
+        let answered = diesel::dsl::sql::<Bool>(
+            "applications.id IN (SELECT r.application_id FROM information_requests r \
+             JOIN applications a ON a.id = r.application_id \
+             WHERE a.status IN ('screening', 'assessment') AND r.answered_at >= a.updated_at)",
+        );
         p = Box::new(
             p.and(
                 applications::id
                     .eq_any(evidence)
                     .or(applications::id.eq_any(reports))
-                    .or(applications::id.eq_any(disputes)),
+                    .or(applications::id.eq_any(disputes))
+                    .or(answered),
             ),
         );
     }

@@ -197,3 +197,19 @@ async fn evidence_awaiting_verification_puts_a_trial_in_needs_review() {
     assert!(after.contains("No decision clock: decided or closed"), "an active trial has no decision clock");
     assert_eq!(ids(&queue(&app, &w.inspector, "needs_review=true").await), vec![id]);
 }
+
+#[tokio::test]
+async fn an_answer_waits_in_needs_review_until_the_inspector_acts() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = case_in_assessment(&app, &w).await;
+    let asked =
+        transition(&app, id, "information-requests", &w.inspector, json!({"question": "Who maintains it?"})).await;
+    let rid = asked["information_requests"][0]["id"].as_i64().unwrap();
+    assert_eq!(ids(&queue(&app, &w.inspector, "needs_review=true").await), Vec::<i64>::new());
+    transition(&app, id, &format!("information-requests/{rid}/answer"), &w.innovator, json!({"answer": "We do."}))
+        .await;
+    assert_eq!(ids(&queue(&app, &w.inspector, "needs_review=true").await), vec![id]);
+    transition(&app, id, "approve", &w.inspector, approval(&app, 0, 12)).await;
+    assert_eq!(ids(&queue(&app, &w.inspector, "needs_review=true").await), Vec::<i64>::new());
+}
