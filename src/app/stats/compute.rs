@@ -157,6 +157,7 @@ pub(super) fn compute(c: &mut DbConn, now: NaiveDateTime) -> QueryResult<Stats> 
         .filter(applications::target_decision_on.is_not_null())
         .group_by(applications::applicant_kind)
         .select((applications::applicant_kind, count_star(), sql::<BigInt>(within_sql)))
+        .order(applications::applicant_kind.asc())
         .load::<(Option<String>, i64, i64)>(c)?
         .into_iter()
         .map(|(kind, decisions, within)| WithinTargetRow {
