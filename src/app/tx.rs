@@ -174,6 +174,8 @@ impl Tx<'_> {
                 at: self.now,
             },
         )?;
+        // Whatever the change was, what awaits review may have changed with it.
+        repo::refresh_needs_review(self.c, app.id, app.id)?;
         Ok(())
     }
 

@@ -7,8 +7,8 @@ use diesel::sql_types::{Bool, Text};
 
 use super::models::*;
 use super::schema::{
-    applications, attestations, conditions, enforcement_actions, evaluations, information_requests, milestones,
-    organisations, provisions, recommendations, reference_counters, requested_derogations, screenings,
+    applications, conditions, enforcement_actions, evaluations, information_requests, milestones, organisations,
+    provisions, recommendations, reference_counters, requested_derogations, screenings,
 };
 use super::users::escape_like;
 use super::{DbConn, MultiBackend};
@@ -32,7 +32,10 @@ pub struct NewApplication {
 }
 
 pub fn insert_application(conn: &mut DbConn, new: &NewApplication) -> QueryResult<Application> {
-    diesel::insert_into(applications::table).values(new).get_result::<Application>(conn)
+    // Its id, then the row by it: `RETURNING` of a struct that names some columns is not
+    // available through the multi-backend connection.
+    let id: i64 = diesel::insert_into(applications::table).values(new).returning(applications::id).get_result(conn)?;
+    applications::table.find(id).select(Application::as_select()).first(conn)
 }
 
 pub fn find_application(conn: &mut DbConn, id: i64) -> QueryResult<Option<Application>> {
@@ -160,31 +163,7 @@ fn predicate(f: &CaseFilter) -> Predicate {
         );
     }
     if f.needs_review {
-        let evidence =
-            conditions::table.filter(conditions::status.eq("evidence_submitted")).select(conditions::application_id);
-        let reports = milestones::table.filter(milestones::status.eq("submitted")).select(milestones::application_id);
-        let disputes = attestations::table
-            .inner_join(conditions::table)
-            .filter(attestations::stance.eq("dispute"))
-            .filter(conditions::status.eq("met"))
-            .filter(attestations::created_at.gt(conditions::updated_at))
-            .select(attestations::application_id);
-        // An answer to an information request that the inspector has not acted on since: the
-        // answer is the case's last change (the answer and the case's update share a time).
-        let answered = diesel::dsl::sql::<Bool>(
-            "applications.id IN (SELECT r.application_id FROM information_requests r \
-             JOIN applications a ON a.id = r.application_id \
-             WHERE a.status IN ('screening', 'assessment') AND r.answered_at >= a.updated_at)",
-        );
-        p = Box::new(
-            p.and(
-                applications::id
-                    .eq_any(evidence)
-                    .or(applications::id.eq_any(reports))
-                    .or(applications::id.eq_any(disputes))
-                    .or(answered),
-            ),
-        );
+        p = Box::new(p.and(applications::needs_review.eq(true)));
     }
     if f.order == CaseOrder::Target {
         p = Box::new(p.and(applications::target_decision_on.is_not_null()));
@@ -214,6 +193,27 @@ pub fn list_applications(conn: &mut DbConn, f: &CaseFilter, offset: i64, limit: 
         CaseOrder::Newest => query.order(applications::id.desc()).load(conn),
         CaseOrder::Target => query.order((applications::target_decision_on.asc(), applications::id.asc())).load(conn),
     }
+}
+
+/// Whether an `applications` row has something for its inspector to review: an answer to an
+/// information request that nothing has followed (the answer is the case's last change), evidence
+/// awaiting verification, a milestone report awaiting review, or a dispute of a met condition
+/// posted since it was met. Migration 000010 fills the column with the same expression.
+const NEEDS_REVIEW: &str = "applications.status NOT IN ('draft', 'refused', 'withdrawn', 'revoked', 'completed') AND (\
+    EXISTS (SELECT 1 FROM conditions c WHERE c.application_id = applications.id AND c.status = 'evidence_submitted') \
+    OR EXISTS (SELECT 1 FROM milestones m WHERE m.application_id = applications.id AND m.status = 'submitted') \
+    OR EXISTS (SELECT 1 FROM conditions c JOIN attestations t ON t.condition_id = c.id \
+        WHERE c.application_id = applications.id AND c.status = 'met' AND t.stance = 'dispute' \
+        AND t.created_at > c.updated_at) \
+    OR (applications.status IN ('screening', 'assessment') AND EXISTS (SELECT 1 FROM information_requests r \
+        WHERE r.application_id = applications.id AND r.answered_at >= applications.updated_at)))";
+
+/// Keeps the "needs review" flag of the cases with ids from `first` to `last` (one case: the
+/// same id twice), from what they hold now. Run by every change to a case, in its transaction.
+pub fn refresh_needs_review(conn: &mut DbConn, first: i64, last: i64) -> QueryResult<usize> {
+    diesel::update(applications::table.filter(applications::id.between(first, last)))
+        .set(applications::needs_review.eq(diesel::dsl::sql::<Bool>(NEEDS_REVIEW)))
+        .execute(conn)
 }
 
 /// Submitted cases whose target decision date is not kept yet (submitted before it was).

@@ -185,6 +185,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         target_decision_on -> Nullable<Date>,
+        needs_review -> Bool,
     }
 }
 

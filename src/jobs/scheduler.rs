@@ -110,6 +110,7 @@ async fn condition_overdue(ctx: &AppContext, stale: Condition) -> AppResult<bool
                     at: now,
                 },
             )?;
+            case_repo::refresh_needs_review(c, app.id, app.id)?;
             notify(
                 c,
                 &mailer,
@@ -151,6 +152,7 @@ async fn milestone_overdue(ctx: &AppContext, stale: Milestone) -> AppResult<bool
                     at: now,
                 },
             )?;
+            case_repo::refresh_needs_review(c, app.id, app.id)?;
             // The escalation goes once: its key is the milestone's.
             notify(
                 c,

@@ -1,6 +1,5 @@
-DROP INDEX attestations_stance_idx;
-DROP INDEX conditions_status_application_idx;
-DROP INDEX milestones_status_application_idx;
+DROP INDEX applications_review_target_idx;
+ALTER TABLE applications DROP COLUMN needs_review;
 DROP INDEX applications_kind_target_idx;
 DROP INDEX applications_zone_target_idx;
 DROP INDEX applications_status_target_idx;

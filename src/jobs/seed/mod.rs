@@ -189,6 +189,9 @@ fn write_batch(db: &Db, rows: &Rows, year: i32, last_reference: i32) -> Result<(
         write_tx(c, |c| {
             rows.write(c)?;
             advance_sequences(c)?;
+            if let (Some(first), Some(last)) = (rows.applications.first(), rows.applications.last()) {
+                crate::db::cases::refresh_needs_review(c, first.id, last.id)?;
+            }
             diesel::delete(reference_counters::table.find(year)).execute(c)?;
             diesel::insert_into(reference_counters::table)
                 .values((reference_counters::year.eq(year), reference_counters::last_value.eq(last_reference)))
