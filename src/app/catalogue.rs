@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde_json::json;
 
+use super::input::catalogue::{NewProvision, NewZone};
+use super::input::Parsed;
+use super::tx::Expected;
 use super::{AppContext, Page, PageRequest};
 use crate::db::catalogue::{self as repo, ProvisionFields, ZoneFields};
 use crate::db::models::{Provision, Zone};
@@ -14,7 +17,8 @@ use crate::domain::policy::{authorize, Action, Actor};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 
-fn must_manage(actor: &Actor) -> AppResult<()> {
+/// Refuses anyone the policy does not let manage these records (the forms' pages ask first).
+pub fn must_manage(actor: &Actor) -> AppResult<()> {
     authorize(Some(actor), Action::ManageCatalogue).map_err(|r| AppError::refused(r, "manage zones and provisions"))
 }
 
@@ -24,6 +28,18 @@ fn stale(current_version: i64) -> AppError {
 
 pub async fn list_provisions(ctx: &AppContext, include_retired: bool) -> AppResult<Vec<Provision>> {
     ctx.db.run(move |c| repo::list_provisions(c, include_retired).map_err(AppError::from)).await
+}
+
+/// The whole catalogue, retired provisions too, for an admin to manage.
+pub async fn provisions_to_manage(ctx: &AppContext, actor: &Actor) -> AppResult<Vec<Provision>> {
+    must_manage(actor)?;
+    list_provisions(ctx, true).await
+}
+
+/// One provision, for an admin to change.
+pub async fn provision_to_manage(ctx: &AppContext, actor: &Actor, code: String) -> AppResult<Provision> {
+    must_manage(actor)?;
+    get_provision(ctx, code).await
 }
 
 pub async fn get_provision(ctx: &AppContext, code: String) -> AppResult<Provision> {
@@ -44,13 +60,9 @@ pub fn parse_code(raw: &str) -> Result<String, String> {
     }
 }
 
-pub async fn create_provision(
-    ctx: &AppContext,
-    actor: &Actor,
-    code: String,
-    fields: ProvisionFields,
-) -> AppResult<Provision> {
+pub async fn create_provision(ctx: &AppContext, actor: &Actor, input: Parsed<NewProvision>) -> AppResult<Provision> {
     must_manage(actor)?;
+    let NewProvision { code, fields } = input?;
     let now = ctx.now();
     let actor_id = actor.user_id;
     ctx.db
@@ -95,8 +107,8 @@ pub async fn update_provision(
     ctx: &AppContext,
     actor: &Actor,
     code: String,
-    expected_version: i64,
-    patch: ProvisionPatch,
+    expected: Expected,
+    patch: Parsed<ProvisionPatch>,
 ) -> AppResult<Provision> {
     must_manage(actor)?;
     let now = ctx.now();
@@ -104,9 +116,9 @@ pub async fn update_provision(
     ctx.db
         .write(move |c| {
             let p = repo::find_provision(c, &code)?.ok_or_else(|| AppError::NotFound("no such provision".into()))?;
-            if p.version != expected_version {
-                return Err(stale(p.version));
-            }
+            expected.check(p.version)?;
+            let patch = patch?;
+            let expected_version = p.version;
             let fields = ProvisionFields {
                 title: patch.title.clone().unwrap_or(p.title.clone()),
                 legal_reference: patch.legal_reference.clone().unwrap_or(p.legal_reference.clone()),
@@ -180,6 +192,18 @@ pub async fn list_zones(ctx: &AppContext, page: PageRequest) -> AppResult<Page<Z
         .await
 }
 
+/// The zones, for an admin to manage.
+pub async fn zones_to_manage(ctx: &AppContext, actor: &Actor, page: PageRequest) -> AppResult<Page<ZoneView>> {
+    must_manage(actor)?;
+    list_zones(ctx, page).await
+}
+
+/// One zone, for an admin to change.
+pub async fn zone_to_manage(ctx: &AppContext, actor: &Actor, id: i64) -> AppResult<ZoneView> {
+    must_manage(actor)?;
+    get_zone(ctx, id).await
+}
+
 fn load_zone(c: &mut DbConn, id: i64) -> AppResult<ZoneView> {
     let zone = repo::find_zone(c, id)?.ok_or_else(|| AppError::NotFound("no such zone".into()))?;
     Ok(with_codes(c, vec![zone])?.remove(0))
@@ -211,7 +235,7 @@ pub fn check_zone_fields(f: &ZoneFields) -> FieldErrors {
     let mut e = FieldErrors::new();
     if let (Some(a), Some(b)) = (f.window_opens_on, f.window_closes_on) {
         if b < a {
-            e.add("window_closes_on", "must not be before window_opens_on");
+            e.add("window_closes_on", "must not be before the window opens");
         }
     }
     if !(0.0..=100.0).contains(&f.min_community_ownership_pct) || !f.min_community_ownership_pct.is_finite() {
@@ -220,13 +244,9 @@ pub fn check_zone_fields(f: &ZoneFields) -> FieldErrors {
     e
 }
 
-pub async fn create_zone(
-    ctx: &AppContext,
-    actor: &Actor,
-    fields: ZoneFields,
-    allowed: Vec<String>,
-) -> AppResult<ZoneView> {
+pub async fn create_zone(ctx: &AppContext, actor: &Actor, input: Parsed<NewZone>) -> AppResult<ZoneView> {
     must_manage(actor)?;
+    let NewZone { fields, allowed_provisions: allowed } = input?;
     check_zone_fields(&fields).into_result()?;
     let now = ctx.now();
     let actor_id = actor.user_id;
@@ -271,8 +291,8 @@ pub async fn update_zone(
     ctx: &AppContext,
     actor: &Actor,
     id: i64,
-    expected_version: i64,
-    patch: ZonePatch,
+    expected: Expected,
+    patch: Parsed<ZonePatch>,
 ) -> AppResult<ZoneView> {
     must_manage(actor)?;
     let now = ctx.now();
@@ -280,9 +300,9 @@ pub async fn update_zone(
     ctx.db
         .write(move |c| {
             let z = repo::find_zone(c, id)?.ok_or_else(|| AppError::NotFound("no such zone".into()))?;
-            if z.version != expected_version {
-                return Err(stale(z.version));
-            }
+            expected.check(z.version)?;
+            let patch = patch?;
+            let expected_version = z.version;
             let fields = ZoneFields {
                 name: patch.name.clone().unwrap_or(z.name.clone()),
                 lpa_code: patch.lpa_code.clone().unwrap_or(z.lpa_code.clone()),

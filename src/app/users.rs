@@ -5,6 +5,7 @@ use chrono::TimeDelta;
 use serde_json::json;
 
 use super::accounts::{issue_one_time_token, role_label, user_stream, Account, PURPOSE_INVITE};
+use super::input::Parsed;
 use super::{blocking, AppContext, Page, PageRequest};
 use crate::auth::password;
 use crate::db::models::NewUser;
@@ -15,7 +16,8 @@ use crate::domain::policy::{authorize, Action, Actor};
 use crate::email::{self, Outgoing};
 use crate::error::{AppError, AppResult};
 
-fn must_manage(actor: &Actor) -> AppResult<()> {
+/// Refuses anyone the policy does not let manage these records (the forms' pages ask first).
+pub fn must_manage(actor: &Actor) -> AppResult<()> {
     authorize(Some(actor), Action::ManageUsers).map_err(|r| AppError::refused(r, "manage users"))
 }
 
@@ -56,8 +58,9 @@ pub struct NewAccount {
 }
 
 /// Creates an account. Without a password the person gets an invitation to choose one.
-pub async fn create(ctx: &AppContext, actor: &Actor, input: NewAccount) -> AppResult<Account> {
+pub async fn create(ctx: &AppContext, actor: &Actor, input: Parsed<NewAccount>) -> AppResult<Account> {
     must_manage(actor)?;
+    let input = input?;
     let hash = match input.password {
         Some(p) => {
             let plain = p.expose().to_string();
@@ -146,13 +149,19 @@ pub struct AccessChange {
 }
 
 /// Disables, re-enables or changes the role of a user. The user's tokens stop working at once.
-pub async fn change_access(ctx: &AppContext, actor: &Actor, id: i64, change: AccessChange) -> AppResult<Account> {
+pub async fn change_access(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: i64,
+    change: Parsed<AccessChange>,
+) -> AppResult<Account> {
     must_manage(actor)?;
     let now = ctx.now();
     let actor_id = actor.user_id;
     ctx.db
         .write(move |conn| {
             let current = load(conn, id)?;
+            let change = change?;
             let old_role: Role = current.user.role;
             let was_disabled = current.user.disabled_at.is_some();
             let role = change.role.filter(|r| *r != old_role);

@@ -3,19 +3,18 @@
 use actix_web::{get, patch, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use super::dto::{list_response, UserResponse};
 use super::extract::AuthUser;
 use super::input::PageParams;
 use super::problem::Problem;
-use crate::app::input::{parse_required, Field};
-use crate::app::users::{AccessChange, NewAccount};
+pub use crate::app::input::users::{CreateUserRequest, UpdateUserRequest};
 use crate::app::{users, AppContext};
 use crate::db::users::UserFilter;
-use crate::domain::account::{DisplayName, EmailAddress, NewPassword, Role};
+use crate::domain::account::Role;
 use crate::domain::FieldErrors;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -77,27 +76,6 @@ pub async fn list(
     Ok(list_response(&req, result, UserResponse::from))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateUserRequest {
-    #[serde(default)]
-    #[schema(value_type = String, format = "email")]
-    pub email: Field<String>,
-    #[serde(default)]
-    #[schema(value_type = String)]
-    pub display_name: Field<String>,
-    #[serde(default)]
-    #[schema(value_type = Role)]
-    pub role: Field<String>,
-    /// Optional: without it the person is emailed an invitation to choose a password.
-    #[serde(default)]
-    #[schema(value_type = Option<String>, format = "password")]
-    pub password: Field<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<i64>)]
-    pub organisation_id: Field<i64>,
-}
-
 /// Create a user of any role, typically an inspector or admin (admin).
 #[utoipa::path(tag = "users", request_body = CreateUserRequest, security(("bearer" = [])),
     responses(
@@ -111,28 +89,7 @@ pub async fn create(
     user: AuthUser,
     body: web::Json<CreateUserRequest>,
 ) -> AppResult<HttpResponse> {
-    // Refuse before looking at the body, so a non-admin learns nothing from validation.
-    crate::domain::policy::authorize(Some(&user.0), crate::domain::policy::Action::ManageUsers)
-        .map_err(|r| AppError::refused(r, "manage users"))?;
-    let b = body.into_inner();
-    let mut e = FieldErrors::new();
-    let email = parse_required(b.email, &mut e, "email", EmailAddress::parse);
-    let display_name = parse_required(b.display_name, &mut e, "display_name", DisplayName::parse);
-    let role = parse_required(b.role, &mut e, "role", |s| s.parse::<Role>());
-    let password = match b.password.optional(&mut e, "password") {
-        Some(Some(p)) => e.check("password", NewPassword::parse(&p)).map(Some),
-        Some(None) => Some(None),
-        None => None,
-    };
-    let organisation_id = b.organisation_id.optional(&mut e, "organisation_id");
-    e.into_result()?;
-    let (Some(email), Some(display_name), Some(role), Some(password), Some(organisation_id)) =
-        (email, display_name, role, password, organisation_id)
-    else {
-        return Err(AppError::BadRequest("invalid request".into()));
-    };
-    let account =
-        users::create(&ctx, &user.0, NewAccount { email, display_name, role, password, organisation_id }).await?;
+    let account = users::create(&ctx, &user.0, body.into_inner().parse()).await?;
     Ok(HttpResponse::Created().json(UserResponse::from(account)))
 }
 
@@ -147,17 +104,6 @@ pub async fn create(
 pub async fn get(ctx: web::Data<AppContext>, user: AuthUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let account = users::get(&ctx, &user.0, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(account)))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateUserRequest {
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub disabled: Field<bool>,
-    #[serde(default)]
-    #[schema(value_type = Option<Role>)]
-    pub role: Field<String>,
 }
 
 /// Disable or enable a user, or change their role (admin). Their existing tokens stop working.
@@ -175,19 +121,6 @@ pub async fn update(
     id: web::Path<i64>,
     body: web::Json<UpdateUserRequest>,
 ) -> AppResult<HttpResponse> {
-    crate::domain::policy::authorize(Some(&user.0), crate::domain::policy::Action::ManageUsers)
-        .map_err(|r| AppError::refused(r, "manage users"))?;
-    let b = body.into_inner();
-    let mut e = FieldErrors::new();
-    if b.disabled.is_missing() && b.role.is_missing() {
-        e.add("body", "send disabled, role or both");
-    }
-    let disabled = b.disabled.optional(&mut e, "disabled").flatten();
-    let role = match b.role.optional(&mut e, "role") {
-        Some(Some(r)) => e.check("role", r.parse::<Role>()),
-        _ => None,
-    };
-    e.into_result()?;
-    let account = users::change_access(&ctx, &user.0, id.into_inner(), AccessChange { disabled, role }).await?;
+    let account = users::change_access(&ctx, &user.0, id.into_inner(), body.into_inner().parse()).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(account)))
 }

@@ -6,6 +6,7 @@
 mod access;
 mod accounts;
 mod admin;
+mod admin_pages;
 mod browser;
 mod cases;
 mod casework;

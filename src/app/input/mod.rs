@@ -8,10 +8,12 @@
 
 pub mod accounts;
 pub mod application;
+pub mod catalogue;
 pub mod community;
 pub mod decision;
 pub mod files;
 pub mod monitoring;
+pub mod users;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};

@@ -191,6 +191,10 @@ const TAG_COLOURS: &[(&str, &str)] = &[
     ("amend", "yellow"),
     ("do_not_adopt", "red"),
     ("inconclusive", "grey"),
+    // email::DeliveryStatus (and pending)
+    ("sending", "blue"),
+    ("sent", "green"),
+    ("dead", "red"),
 ];
 
 /// The classes of a status's GOV.UK tag: `govuk-tag govuk-tag--green` for "approved". Blue is
