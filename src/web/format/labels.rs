@@ -72,6 +72,8 @@ const LABELS: &[(&str, &str)] = &[
     // decision::CriterionOutcome (and Decision: approved, refused)
     ("met", "Met"),
     ("not_met", "Not met"),
+    // decision::AttachmentSide (and answer)
+    ("request", "Request"),
     // decision::RecommendationKind
     ("make_permanent", "Make permanent"),
     ("amend", "Amend"),
@@ -191,6 +193,10 @@ const TAG_COLOURS: &[(&str, &str)] = &[
     ("amend", "yellow"),
     ("do_not_adopt", "red"),
     ("inconclusive", "grey"),
+    // community::Visibility
+    ("published", "green"),
+    ("redacted", "yellow"),
+    ("hidden", "red"),
 ];
 
 /// The classes of a status's GOV.UK tag: `govuk-tag govuk-tag--green` for "approved". Blue is
@@ -213,7 +219,7 @@ mod tests {
     use crate::domain::account::{OrganisationKind, Role, TokenPurpose};
     use crate::domain::case::{CaseAction, Intervention, Status};
     use crate::domain::community::{AttestationStance, ModerationAction, ObservationKind, Visibility};
-    use crate::domain::decision::{CriterionOutcome, Decision, RecommendationKind, ScreeningCriterion};
+    use crate::domain::decision::{AttachmentSide, CriterionOutcome, Decision, RecommendationKind, ScreeningCriterion};
     use crate::domain::monitoring::{
         ConditionCategory, ConditionEvent, ConditionStatus, EnforcementKind, EvidenceOutcome, EvidenceVerdict,
         MilestoneEvent, MilestoneKind, MilestoneStatus, ReviewOutcome,
@@ -236,6 +242,7 @@ mod tests {
             ScreeningCriterion,
             CriterionOutcome,
             Decision,
+            AttachmentSide,
             RecommendationKind,
             ConditionCategory,
             ConditionStatus,
