@@ -38,22 +38,21 @@ pub fn preference_for(event: &str, as_follower: bool) -> &'static str {
     }
 }
 
-/// The page a case email links `recipient` to. The author goes to their case page. Everyone else
-/// (inspectors, admins, followers, the author of an observation) goes to the case's register
-/// entry: staff have no case pages yet. `/casework/{id}` replaces this for inspectors and admins
-/// when that page exists.
+/// The page a case email links `recipient` to: the author goes to their case page
+/// (`/applications/{id}`), inspectors and admins to the staff case page (`/casework/{id}`), and
+/// everyone else (followers, the author of an observation) to the case's register entry.
 ///
 /// A case has no reference only while it is a draft, and a draft mails nobody but its author, so
-/// the last two arms are for completeness: staff get the case page (keyed by the only thing such a
-/// case has, its id, and answered by their own permissions), anyone else the register, never a
-/// page about a case they may not see.
+/// the last arm is for completeness: the register, never a page about a case they may not see.
 pub fn case_page(app: &Application, recipient: &User) -> String {
     if recipient.id == app.author_id {
         return format!("/applications/{}", app.id);
     }
+    if matches!(recipient.role, Role::Inspector | Role::Admin) {
+        return format!("/casework/{}", app.id);
+    }
     match &app.reference {
         Some(reference) => format!("/register/{reference}"),
-        None if matches!(recipient.role, Role::Inspector | Role::Admin) => format!("/applications/{}", app.id),
         None => "/register".into(),
     }
 }

@@ -511,15 +511,21 @@ pub async fn history(ctx: &AppContext, actor: &Actor, id: i64) -> AppResult<Vec<
     ctx.db
         .run(move |c| {
             let app = load_for(c, &actor, id, CaseRequest::ReadHistory)?;
-            let staff = matches!(actor.role, Role::Inspector | Role::Admin);
-            let events: Vec<_> =
-                audit::stream_events(c, &case_stream(app.id))?.into_iter().filter(|e| staff || e.public).collect();
-            let actor_ids: Vec<i64> = events.iter().filter_map(|e| e.actor_user_id).collect();
-            let names = users::display_names(c, &actor_ids)?;
-            Ok(events
-                .into_iter()
-                .map(|e| HistoryEntry { actor_name: e.actor_user_id.and_then(|u| names.get(&u).cloned()), event: e })
-                .collect())
+            history_of(c, &actor, &app)
         })
         .await
+}
+
+/// The history of a case `actor` may read the history of: staff see every event, others the
+/// public ones.
+pub(crate) fn history_of(c: &mut DbConn, actor: &Actor, app: &Application) -> AppResult<Vec<HistoryEntry>> {
+    let staff = matches!(actor.role, Role::Inspector | Role::Admin);
+    let events: Vec<_> =
+        audit::stream_events(c, &case_stream(app.id))?.into_iter().filter(|e| staff || e.public).collect();
+    let actor_ids: Vec<i64> = events.iter().filter_map(|e| e.actor_user_id).collect();
+    let names = users::display_names(c, &actor_ids)?;
+    Ok(events
+        .into_iter()
+        .map(|e| HistoryEntry { actor_name: e.actor_user_id.and_then(|u| names.get(&u).cloned()), event: e })
+        .collect())
 }

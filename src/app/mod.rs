@@ -2,6 +2,7 @@
 //! audit event and outbox rows in one transaction. Nothing here knows about HTTP.
 
 pub mod accounts;
+pub mod case_file;
 pub mod case_mail;
 pub mod cases;
 pub mod catalogue;
@@ -10,6 +11,7 @@ pub mod conditions;
 pub mod input;
 pub mod lifecycle;
 pub mod milestones;
+pub mod moderation;
 pub mod outbox_admin;
 pub mod register;
 pub mod stats;

@@ -34,6 +34,26 @@ pub async fn list(ctx: &AppContext, actor: &Actor, filter: UserFilter, page: Pag
         .await
 }
 
+/// An inspector a case can be assigned to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InspectorChoice {
+    pub id: i64,
+    pub display_name: String,
+}
+
+/// The enabled inspectors, for staff choosing whom to assign a case to (no other personal data).
+pub async fn inspectors(ctx: &AppContext, actor: &Actor) -> AppResult<Vec<InspectorChoice>> {
+    authorize(Some(actor), Action::Casework).map_err(|r| AppError::refused(r, "see the inspectors"))?;
+    ctx.db
+        .run(move |conn| {
+            let found = repo::active_users_with_role(conn, Role::Inspector)?;
+            Ok::<_, AppError>(
+                found.into_iter().map(|u| InspectorChoice { id: u.id, display_name: u.display_name }).collect(),
+            )
+        })
+        .await
+}
+
 fn load(conn: &mut DbConn, id: i64) -> AppResult<Account> {
     let user = repo::find_user(conn, id)?.ok_or_else(|| AppError::NotFound("no such user".into()))?;
     let organisation = match user.organisation_id {

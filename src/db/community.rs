@@ -236,3 +236,39 @@ pub fn attestations_of_case(c: &mut DbConn, application_id: i64) -> QueryResult<
         .select(Attestation::as_select())
         .load(c)
 }
+
+/// Observations no moderator has acted on yet (published as written), oldest first.
+pub fn awaiting_moderation(c: &mut DbConn, offset: i64, limit: i64) -> QueryResult<Vec<Observation>> {
+    observations::table
+        .filter(observations::visibility.eq(crate::domain::community::Visibility::Published))
+        .filter(observations::moderated_at.is_null())
+        .order((observations::created_at.asc(), observations::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .select(Observation::as_select())
+        .load(c)
+}
+
+/// How many observations await moderation, counted up to `cap` + 1.
+pub fn count_awaiting_moderation(c: &mut DbConn, cap: i64) -> QueryResult<i64> {
+    observations::table
+        .filter(observations::visibility.eq(crate::domain::community::Visibility::Published))
+        .filter(observations::moderated_at.is_null())
+        .select(observations::id)
+        .limit(cap + 1)
+        .load::<i64>(c)
+        .map(|ids| ids.len() as i64)
+}
+
+/// The reference and title of each of these cases.
+pub fn case_titles(
+    c: &mut DbConn,
+    ids: &[i64],
+) -> QueryResult<std::collections::BTreeMap<i64, (Option<String>, String)>> {
+    use super::schema::applications;
+    let rows: Vec<(i64, Option<String>, String)> = applications::table
+        .filter(applications::id.eq_any(ids))
+        .select((applications::id, applications::reference, applications::title))
+        .load(c)?;
+    Ok(rows.into_iter().map(|(id, r, t)| (id, (r, t))).collect())
+}

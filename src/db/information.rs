@@ -1,5 +1,5 @@
-//! Files sent with answers to information requests: stored with the answer, listed without their
-//! bytes, read one at a time.
+//! Files of information requests, sent by the inspector with the question or by the applicant
+//! with the answer: stored with the request, listed without their bytes, read one at a time.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::models::InformationRequestAttachment;
 use super::schema::{information_request_attachments as attachments, information_requests};
 use super::DbConn;
+use crate::domain::decision::AttachmentSide;
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = attachments)]
@@ -18,6 +19,7 @@ pub struct NewAttachment<'a> {
     pub sha256: &'a str,
     pub bytes: &'a [u8],
     pub created_at: NaiveDateTime,
+    pub sent_with: AttachmentSide,
 }
 
 pub fn insert_attachment(c: &mut DbConn, new: &NewAttachment<'_>) -> QueryResult<InformationRequestAttachment> {
@@ -31,6 +33,7 @@ pub fn insert_attachment(c: &mut DbConn, new: &NewAttachment<'_>) -> QueryResult
             attachments::size_bytes,
             attachments::sha256,
             attachments::created_at,
+            attachments::sent_with,
         ))
         .get_result(c)
 }

@@ -8,7 +8,7 @@ use super::schema::*;
 use crate::domain::account::{OrganisationKind, Role, TokenPurpose};
 use crate::domain::case::{Intervention, Status};
 use crate::domain::community::{AttestationStance, ObservationKind, Visibility};
-use crate::domain::decision::{CriterionOutcome, Decision, RecommendationKind, ScreeningCriterion};
+use crate::domain::decision::{AttachmentSide, CriterionOutcome, Decision, RecommendationKind, ScreeningCriterion};
 use crate::domain::monitoring::{
     ConditionCategory, ConditionStatus, EnforcementKind, EvidenceOutcome, MilestoneKind, MilestoneStatus,
 };
@@ -295,7 +295,8 @@ pub struct InformationRequest {
     pub answered_at: Option<NaiveDateTime>,
 }
 
-/// A file sent with an answer to an information request, without its bytes (read on their own).
+/// A file of an information request, sent with the question or with the answer, without its
+/// bytes (read on their own).
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = information_request_attachments)]
 pub struct InformationRequestAttachment {
@@ -306,6 +307,8 @@ pub struct InformationRequestAttachment {
     pub size_bytes: i64,
     pub sha256: String,
     pub created_at: NaiveDateTime,
+    /// Who sent it: the inspector with the question, or the applicant with the answer.
+    pub sent_with: AttachmentSide,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]

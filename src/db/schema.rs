@@ -238,6 +238,7 @@ diesel::table! {
         sha256 -> Text,
         bytes -> Binary,
         created_at -> Timestamp,
+        sent_with -> Text,
     }
 }
 

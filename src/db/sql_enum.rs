@@ -16,7 +16,7 @@ use diesel::sql_types::{Nullable, Text};
 use crate::domain::account::{OrganisationKind, Role, TokenPurpose};
 use crate::domain::case::{Intervention, Status};
 use crate::domain::community::{AttestationStance, ObservationKind, Visibility};
-use crate::domain::decision::{CriterionOutcome, Decision, RecommendationKind, ScreeningCriterion};
+use crate::domain::decision::{AttachmentSide, CriterionOutcome, Decision, RecommendationKind, ScreeningCriterion};
 use crate::domain::monitoring::{
     ConditionCategory, ConditionStatus, EnforcementKind, EvidenceOutcome, MilestoneKind, MilestoneStatus,
 };
@@ -107,4 +107,5 @@ text_enum!(
     AttestationStance,
     ObservationKind,
     Visibility,
+    AttachmentSide,
 );

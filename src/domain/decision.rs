@@ -18,6 +18,15 @@ string_enum! {
 }
 
 string_enum! {
+    /// Which side of an information request sent a file: the inspector with the question, or the
+    /// applicant with the answer.
+    AttachmentSide {
+        Request => "request",
+        Answer => "answer",
+    }
+}
+
+string_enum! {
     /// Whether a screening criterion was met.
     CriterionOutcome {
         Met => "met",

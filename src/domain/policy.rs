@@ -30,6 +30,9 @@ pub enum Action {
     CreateApplication,
     /// List the applications one may see.
     ListApplications,
+    /// Staff casework outside one case: a case's staff page, the inspectors one may assign a case
+    /// to, and the observations awaiting moderation (inspectors and admins).
+    Casework,
 }
 
 /// Why a request is refused, which decides the status code.
@@ -59,6 +62,7 @@ pub fn authorize(actor: Option<&Actor>, action: Action) -> Decision {
         Action::ManageUsers | Action::ManageOutbox | Action::ManageCatalogue => allow_if(actor.role == Role::Admin),
         Action::CreateApplication => allow_if(actor.role == Role::Innovator),
         Action::ListApplications => allow_if(actor.role != Role::Community),
+        Action::Casework => allow_if(matches!(actor.role, Role::Inspector | Role::Admin)),
     }
 }
 
@@ -330,6 +334,11 @@ mod tests {
             let a = actor(role);
             assert_eq!(authorize(Some(&a), Action::CreateApplication).is_ok(), role == Role::Innovator);
             assert_eq!(authorize(Some(&a), Action::ListApplications).is_ok(), role != Role::Community);
+            assert_eq!(
+                authorize(Some(&a), Action::Casework).is_ok(),
+                matches!(role, Role::Inspector | Role::Admin),
+                "{role}"
+            );
             assert_eq!(authorize(Some(&a), Action::ManageCatalogue).is_ok(), role == Role::Admin);
         }
     }

@@ -13,7 +13,7 @@ use crate::app::cases::{CaseSummary, CaseView, HistoryEntry};
 use crate::db::models::{Condition, InformationRequestAttachment, Milestone};
 use crate::domain::account::OrganisationKind;
 use crate::domain::case::{CaseAction, Intervention, Status};
-use crate::domain::decision::{CriterionOutcome, Decision, RecommendationKind, ScreeningCriterion};
+use crate::domain::decision::{AttachmentSide, CriterionOutcome, Decision, RecommendationKind, ScreeningCriterion};
 use crate::domain::monitoring::{ConditionCategory, ConditionStatus, EnforcementKind, MilestoneKind, MilestoneStatus};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -63,14 +63,17 @@ pub struct InformationRequestResponse {
     pub requested_at: DateTime<Utc>,
     pub answer: Option<String>,
     pub answered_at: Option<DateTime<Utc>>,
-    /// The files sent with the answer.
+    /// The files of the request: the inspector's, sent with the question (`sent_with: request`),
+    /// and the applicant's, sent with the answer (`sent_with: answer`).
     pub attachments: Vec<AttachmentResponse>,
 }
 
-/// A file sent with an answer; `url` downloads it.
+/// A file of an information request; `url` downloads it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AttachmentResponse {
     pub id: i64,
+    /// Who sent it: `request` (the inspector, with the question) or `answer` (the applicant).
+    pub sent_with: AttachmentSide,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -83,6 +86,7 @@ impl From<InformationRequestAttachment> for AttachmentResponse {
         AttachmentResponse {
             url: format!("/api/v1/information-request-attachments/{}", a.id),
             id: a.id,
+            sent_with: a.sent_with,
             file_name: a.file_name,
             content_type: a.content_type,
             size_bytes: a.size_bytes,

@@ -101,8 +101,26 @@ pub async fn screening(
     ok(lifecycle::screen(&ctx, &user.0, id.into_inner(), if_match.0, body.into_inner().parse()).await?)
 }
 
-/// Ask the applicant for information (assigned inspector). The decision clock pauses.
-#[utoipa::path(tag = "lifecycle", request_body = InformationRequestBody, security(("bearer" = [])),
+/// An information request sent as `multipart/form-data` (read into the same raw input as a JSON
+/// request).
+#[derive(Debug, ToSchema)]
+pub struct InformationRequestForm {
+    /// The question.
+    pub question: String,
+    /// The date to answer by (`YYYY-MM-DD`); empty or absent for the default.
+    pub due_on: Option<String>,
+    /// Up to 5 files (PDF, PNG, JPEG, CSV, plain text or office documents, each at most
+    /// `uploads.max_file_bytes`), recognised by their content.
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    pub attachments: Option<Vec<Vec<u8>>>,
+}
+
+/// Ask the applicant for information (assigned inspector). The decision clock pauses. JSON
+/// `{question, due_on}`, or `multipart/form-data` with the text fields `question` and `due_on` and
+/// up to 5 files in `attachments`; the files are stored with the request (`sent_with: request`).
+/// Every bad field is named (`422`) and nothing is stored.
+#[utoipa::path(tag = "lifecycle", security(("bearer" = [])),
+    request_body(content((InformationRequestBody = "application/json"), (InformationRequestForm = "multipart/form-data"))),
     params(("id" = i64, Path, description = "Application id"), ("If-Match" = String, Header, description = "The ETag you read")),
     responses((status = 201, body = CaseResponse)))]
 #[post("/applications/{id}/information-requests")]
@@ -111,10 +129,22 @@ pub async fn request_information(
     user: AuthUser,
     if_match: IfMatch,
     id: web::Path<i64>,
-    body: web::Json<InformationRequestBody>,
-) -> AppResult<HttpResponse> {
-    let view =
-        lifecycle::request_information(&ctx, &user.0, id.into_inner(), if_match.0, body.into_inner().parse()).await?;
+    req: HttpRequest,
+    payload: web::Payload,
+) -> actix_web::Result<HttpResponse> {
+    let id = id.into_inner();
+    let mut payload = payload.into_inner();
+    let body = if is_multipart(&req) {
+        // Refuse before reading a large upload.
+        lifecycle::request_information_allowed(&ctx, &user.0, id, if_match.0).await?;
+        let multipart = Multipart::from_request(&req, &mut payload)
+            .await
+            .map_err(|e| AppError::BadRequest(format!("the multipart body could not be read: {e}")))?;
+        super::upload::read_request_form(multipart, ctx.settings.uploads.max_file_bytes).await?
+    } else {
+        web::Json::<InformationRequestBody>::from_request(&req, &mut payload).await?.into_inner()
+    };
+    let view = lifecycle::request_information(&ctx, &user.0, id, if_match.0, body.parse()).await?;
     Ok(case_response(view, StatusCode::CREATED))
 }
 

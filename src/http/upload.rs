@@ -1,6 +1,6 @@
-//! Multipart forms with files: evidence (`body`, `reported_value`, `file`) and an information
-//! request's answer (`answer`, `attachments`), each file read up to a limit; and stored files as
-//! downloads. A file's type and safe name come from `app::input::files`.
+//! Multipart forms with files: evidence (`body`, `reported_value`, `file`), an information
+//! request (`question`, `due_on`, `attachments`) and its answer (`answer`, `attachments`), each
+//! file read up to a limit; and stored files as downloads. A file's type and safe name come from `app::input::files`.
 
 use actix_multipart::Multipart;
 use actix_web::http::header;
@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::app::conditions::EvidenceFile;
-use crate::app::input::decision::{AnswerBody, MAX_ATTACHMENTS};
+use crate::app::input::decision::{AnswerBody, InformationRequestBody, MAX_ATTACHMENTS};
 use crate::app::input::files::{RawFile, ACCEPTED_TYPES};
 use crate::app::input::Field;
 use crate::error::AppError;
@@ -72,42 +72,76 @@ pub async fn read_form(mut multipart: Multipart, max: usize) -> Result<EvidenceF
     Ok(form)
 }
 
-/// Reads an answer's form into its raw struct: the text field `answer`, and files in
-/// `attachments` (or `attachments[]`). A file's bytes are kept up to `max`; a larger file is read
-/// to its end and recorded as too large, so that the parse names it with every other bad field.
-/// Files after the first [`MAX_ATTACHMENTS`] are read but not kept. A body that goes on past room
-/// for all of them is a `413`.
-pub async fn read_answer_form(mut multipart: Multipart, max: usize) -> Result<AnswerBody, AppError> {
-    let mut body = AnswerBody::default();
-    let mut budget = max.saturating_mul(MAX_ATTACHMENTS + 1).saturating_add(TEXT_LIMIT);
+/// The text fields and the files of a form with `attachments`: each text field named in `texts`
+/// (anything else is a `422` naming it), and files in `attachments` (or `attachments[]`). A file's
+/// bytes are kept up to `max`; a larger file is read to its end and recorded as too large, so that
+/// the parse names it with every other bad field. Files after the first [`MAX_ATTACHMENTS`] are
+/// read but not kept. A body that goes on past room for all of them is a `413`.
+async fn read_with_attachments(
+    mut multipart: Multipart,
+    max: usize,
+    texts: &[&str],
+) -> Result<(Vec<(String, Field<String>)>, Vec<RawFile>), AppError> {
+    let (mut fields, mut files) = (Vec::new(), Vec::new());
+    let mut budget = max.saturating_mul(MAX_ATTACHMENTS + 1).saturating_add(TEXT_LIMIT * texts.len().max(1));
     while let Some(field) = multipart.next().await {
         let mut field =
             field.map_err(|e| AppError::BadRequest(format!("the multipart body could not be read: {e}")))?;
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
-            "answer" => {
-                let (data, whole) = read_part(&mut field, TEXT_LIMIT, &mut budget).await?;
-                body.answer = match (whole, String::from_utf8(data)) {
-                    (false, _) => Field::Invalid(format!("is longer than {TEXT_LIMIT} bytes")),
-                    (true, Ok(text)) => Field::Value(text),
-                    (true, Err(_)) => Field::Invalid("must be text".into()),
-                };
-            }
             "attachments" | "attachments[]" => {
                 let file_name = field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string);
-                let kept = body.attachments.len() < MAX_ATTACHMENTS;
+                let kept = files.len() < MAX_ATTACHMENTS;
                 let (data, whole) = read_part(&mut field, if kept { max } else { 0 }, &mut budget).await?;
                 let content = match (kept, whole) {
                     (false, _) => Field::Missing,
                     (true, true) => Field::Value(data),
                     (true, false) => Field::Invalid(format!("is larger than the limit of {max} bytes")),
                 };
-                body.attachments.push(RawFile { file_name, content });
+                files.push(RawFile { file_name, content });
+            }
+            text if texts.contains(&text) => {
+                let (data, whole) = read_part(&mut field, TEXT_LIMIT, &mut budget).await?;
+                let value = match (whole, String::from_utf8(data)) {
+                    (false, _) => Field::Invalid(format!("is longer than {TEXT_LIMIT} bytes")),
+                    (true, Ok(text)) => Field::Value(text),
+                    (true, Err(_)) => Field::Invalid("must be text".into()),
+                };
+                fields.push((name, value));
             }
             other => return Err(AppError::validation(other, "is not a field of this form")),
         }
     }
-    Ok(body)
+    Ok((fields, files))
+}
+
+fn take(fields: &mut Vec<(String, Field<String>)>, name: &str) -> Field<String> {
+    match fields.iter().position(|(n, _)| n == name) {
+        Some(i) => fields.remove(i).1,
+        None => Field::Missing,
+    }
+}
+
+/// Reads an answer's form into its raw struct: the text field `answer`, and files in
+/// `attachments` (see [`read_with_attachments`]).
+pub async fn read_answer_form(multipart: Multipart, max: usize) -> Result<AnswerBody, AppError> {
+    let (mut fields, attachments) = read_with_attachments(multipart, max, &["answer"]).await?;
+    Ok(AnswerBody { answer: take(&mut fields, "answer"), attachments })
+}
+
+/// Reads an information request's form into its raw struct: the text fields `question` and
+/// `due_on` (`YYYY-MM-DD`, read as JSON would read it; empty is the default), and files in
+/// `attachments` (see [`read_with_attachments`]).
+pub async fn read_request_form(multipart: Multipart, max: usize) -> Result<InformationRequestBody, AppError> {
+    let (mut fields, attachments) = read_with_attachments(multipart, max, &["question", "due_on"]).await?;
+    let due_on = match take(&mut fields, "due_on") {
+        Field::Value(text) if text.trim().is_empty() => Field::Null,
+        Field::Value(text) => serde_json::from_value(serde_json::Value::String(text.trim().to_string()))
+            .unwrap_or_else(|_| Field::Invalid("must be a date, like 2027-03-27".into())),
+        Field::Invalid(m) => Field::Invalid(m),
+        Field::Missing | Field::Null => Field::Missing,
+    };
+    Ok(InformationRequestBody { question: take(&mut fields, "question"), due_on, attachments })
 }
 
 /// Reads one part to its end, keeping at most `keep` bytes; says whether it was kept whole. Every

@@ -11,6 +11,7 @@ pub mod applications;
 pub mod casework;
 pub mod charts;
 pub mod errors;
+pub mod events;
 pub mod fields;
 pub mod format;
 pub mod forms;

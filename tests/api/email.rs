@@ -256,8 +256,8 @@ async fn case_emails_link_each_person_to_their_page_and_never_to_the_api() {
         }
     }
     for body in bodies(mail_to(&mails, "ivy@pins.example.org", "case.assigned")) {
-        assert!(body.contains(&format!("{base}/register/{reference}")), "the inspector's: {body}");
-        assert!(!body.contains("/applications/"), "{body}");
+        assert!(body.contains(&format!("{base}/casework/{id}")), "the inspector's: {body}");
+        assert!(!body.contains("/applications/") && !body.contains("/register/"), "{body}");
     }
     for body in bodies(mail_to(&mails, "nia@example.org", "case.decided")) {
         assert!(body.contains(&format!("{base}/register/{reference}")), "the follower's: {body}");

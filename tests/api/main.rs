@@ -11,6 +11,7 @@ mod browser;
 mod cases;
 mod casework;
 mod casework_queue;
+mod casework_case_pages;
 mod catalogue;
 mod cli;
 mod contract;

@@ -92,16 +92,21 @@ pub struct InformationRequestBody {
     #[serde(default)]
     #[schema(value_type = String)]
     pub question: Field<String>,
-    /// Defaults to 15 working days from today.
+    /// Defaults to `calendar.information_request_working_days` (15) working days from today.
     #[serde(default)]
     #[schema(value_type = Option<NaiveDate>)]
     pub due_on: Field<NaiveDate>,
+    /// The files of a form, sent with the question (a JSON body has none).
+    #[serde(skip)]
+    pub attachments: Vec<RawFile>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct InformationRequestInput {
     pub question: String,
     pub due_on: Option<NaiveDate>,
+    /// The inspector's files, stored with the request.
+    pub attachments: Vec<UploadedFile>,
 }
 
 impl InformationRequestBody {
@@ -109,11 +114,12 @@ impl InformationRequestBody {
         let mut e = FieldErrors::new();
         let question = required_long_text(self.question, &mut e, "question");
         let due_on = self.due_on.optional(&mut e, "due_on").flatten();
-        finish(e, question.map(|question| InformationRequestInput { question, due_on }))
+        let attachments = parse_files(self.attachments, "attachments", MAX_ATTACHMENTS, "attachment", &mut e);
+        finish(e, question.map(|question| InformationRequestInput { question, due_on, attachments }))
     }
 }
 
-/// The most files one answer may carry.
+/// The most files one question or one answer may carry.
 pub const MAX_ATTACHMENTS: usize = 5;
 
 /// The author's answer to an information request: JSON `{answer}`, or a form with the text field

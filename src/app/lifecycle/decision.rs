@@ -1,13 +1,14 @@
 //! Screening, information requests and their answers, and the decision: approval with its
 //! derogations, conditions and milestones, or refusal.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::json;
 
 use super::{close_pause, run};
 use crate::app::case_mail::{approval_details, To};
 use crate::app::cases::{load_for, CaseView};
 use crate::app::input::decision::{AnswerInput, InformationRequestInput};
+use crate::app::input::files::UploadedFile;
 use crate::app::input::Parsed;
 use crate::app::tx::{next_status, Expected};
 use crate::app::AppContext;
@@ -17,7 +18,7 @@ use crate::db::models::{Application, InformationRequest};
 use crate::db::DbConn;
 use crate::domain::application::{check_approval, default_milestones, Approval, ProvisionFacts};
 use crate::domain::case::{CaseAction, Facts, Status};
-use crate::domain::decision::{CriterionOutcome, CriterionResult, Decision};
+use crate::domain::decision::{AttachmentSide, CriterionOutcome, CriterionResult, Decision};
 use crate::domain::monitoring::{ConditionStatus, MilestoneStatus};
 use crate::domain::policy::{Actor, CaseRequest};
 use crate::email::human_date;
@@ -63,6 +64,25 @@ pub async fn screen(
     .await
 }
 
+/// Whether `actor` may ask for information now, at the version they read: checked before an
+/// upload is read, so that a refused request costs nothing. [`request_information`] checks it all
+/// again.
+pub async fn request_information_allowed(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: i64,
+    expected: Expected,
+) -> AppResult<()> {
+    let actor = *actor;
+    ctx.db
+        .run(move |c| {
+            let app = load_for(c, &actor, id, CaseRequest::Act(CaseAction::RequestInformation))?;
+            next_status(app.status, CaseAction::RequestInformation, Facts::default())?;
+            expected.check(app.version)
+        })
+        .await
+}
+
 pub async fn request_information(
     ctx: &AppContext,
     actor: &Actor,
@@ -74,12 +94,13 @@ pub async fn request_information(
     let days = ctx.settings.calendar.information_request_working_days;
     run(ctx, actor, move |tx| {
         let (mut app, from, to) = tx.open(id, CaseAction::RequestInformation, Facts::default(), expected)?;
-        let InformationRequestInput { question, due_on } = input?;
+        let InformationRequestInput { question, due_on, attachments } = input?;
         let due: NaiveDate = due_on.unwrap_or_else(|| holidays.add_working_days(tx.today(), days));
         if due <= tx.today() {
             return Err(AppError::validation("due_on", "must be after today"));
         }
         let request = repo::insert_information_request(tx.c, app.id, &question, due, tx.actor.user_id, tx.now)?;
+        let stored = store_files(tx.c, request.id, &attachments, AttachmentSide::Request, tx.now)?;
         app.resume_status = Some(from);
         app.paused_since = Some(tx.now);
         let app = tx.finish(
@@ -87,18 +108,60 @@ pub async fn request_information(
             from,
             to,
             "information.requested",
-            json!({ "request_id": request.id, "question": question, "due_on": due }),
+            json!({ "request_id": request.id, "question": question, "due_on": due,
+                    "attachment_count": stored.len(), "attachments": stored }),
         )?;
         tx.mail(
             &app,
             "information_requested",
             &[To::Author],
             "The inspector needs more information",
-            &format!("{question}\n\nPlease answer by {}.", human_date(due)),
+            &format!("{question}{}\n\nPlease answer by {}.", attached(&attachments), human_date(due)),
         )?;
         Ok(app)
     })
     .await
+}
+
+/// Stores the files of a request, sent with its question or its answer, and returns them as the
+/// audit event records them.
+fn store_files(
+    c: &mut DbConn,
+    request_id: i64,
+    files: &[UploadedFile],
+    side: AttachmentSide,
+    now: NaiveDateTime,
+) -> AppResult<Vec<serde_json::Value>> {
+    let mut stored = Vec::new();
+    for file in files {
+        let row = information::insert_attachment(
+            c,
+            &NewAttachment {
+                information_request_id: request_id,
+                file_name: &file.name,
+                content_type: &file.content_type,
+                size_bytes: file.size(),
+                sha256: &file.sha256,
+                bytes: &file.data,
+                created_at: now,
+                sent_with: side,
+            },
+        )?;
+        stored.push(json!({
+            "attachment_id": row.id, "file_name": row.file_name, "content_type": row.content_type,
+            "size_bytes": row.size_bytes, "sha256": row.sha256,
+        }));
+    }
+    Ok(stored)
+}
+
+/// The line an email adds for the files sent with it: "\n\nAttached: a.pdf, b.png." or nothing.
+fn attached(files: &[UploadedFile]) -> String {
+    if files.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    format!("\n\nAttached: {}.", names.join(", "))
 }
 
 /// The open request `request_id` of the case, or `404`/`409`.
@@ -149,35 +212,12 @@ pub async fn answer(
         if !repo::answer_information_request(tx.c, request_id, &answer, tx.actor.user_id, tx.now)? {
             return Err(AppError::conflict("this information request has already been answered"));
         }
-        let mut stored = Vec::new();
-        for file in &attachments {
-            let row = information::insert_attachment(
-                tx.c,
-                &NewAttachment {
-                    information_request_id: request_id,
-                    file_name: &file.name,
-                    content_type: &file.content_type,
-                    size_bytes: file.size(),
-                    sha256: &file.sha256,
-                    bytes: &file.data,
-                    created_at: tx.now,
-                },
-            )?;
-            stored.push(json!({
-                "attachment_id": row.id, "file_name": row.file_name, "content_type": row.content_type,
-                "size_bytes": row.size_bytes, "sha256": row.sha256,
-            }));
-        }
+        let stored = store_files(tx.c, request_id, &attachments, AttachmentSide::Answer, tx.now)?;
         close_pause(&mut app, tx.now);
         app.resume_status = None;
         let details = json!({ "request_id": request_id, "attachment_count": stored.len(), "attachments": stored });
         let app = tx.finish(app, from, to, "information.answered", details)?;
-        let message = if attachments.is_empty() {
-            answer
-        } else {
-            let names: Vec<&str> = attachments.iter().map(|f| f.name.as_str()).collect();
-            format!("{answer}\n\nAttached: {}.", names.join(", "))
-        };
+        let message = format!("{answer}{}", attached(&attachments));
         tx.mail(
             &app,
             "information_answered",

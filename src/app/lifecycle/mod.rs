@@ -6,7 +6,7 @@
 mod decision;
 mod trial;
 
-pub use decision::{answer, answer_allowed, approve, refuse, request_information, screen};
+pub use decision::{answer, answer_allowed, approve, refuse, request_information, request_information_allowed, screen};
 pub use trial::{complete, enforce, extend, start};
 
 use chrono::NaiveDateTime;

@@ -11,7 +11,9 @@ use crate::app::cases::{self, CaseView};
 use crate::app::input::decision::WithdrawBody;
 use crate::app::input::monitoring::MilestoneReportBody;
 use crate::app::{lifecycle, milestones, AppContext};
+use crate::domain::decision::AttachmentSide;
 use crate::error::{AppError, AppResult};
+use crate::web::events::event_text;
 use crate::web::fields;
 use crate::web::forms::{done, errors_json, field, merge, page_status, Form, Pairs};
 use crate::web::session::{SignedIn, Visitor};
@@ -30,43 +32,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// What an event in the history says to the author.
-fn event_text(action: &str) -> &'static str {
-    match action {
-        "application.created" => "Draft started",
-        "application.edited" => "Draft saved",
-        "application.submitted" => "Application submitted",
-        "application.assigned" => "Inspector assigned",
-        "application.screened" => "Application screened",
-        "information.requested" => "More information requested",
-        "information.answered" => "Information request answered",
-        "application.approved" => "Application approved",
-        "application.refused" => "Application refused",
-        "application.withdrawn" => "Application withdrawn",
-        "trial.started" => "Trial started",
-        "trial.extended" => "Trial extended",
-        "trial.completed" => "Trial completed",
-        "trial.suspended" => "Trial suspended",
-        "trial.reinstated" => "Trial reinstated",
-        "trial.revoked" => "Trial revoked",
-        "condition.added" => "Condition added",
-        "condition.amended" => "Condition changed",
-        "condition.removed" => "Condition removed",
-        "condition.evidence_submitted" => "Evidence sent",
-        "condition.met" => "Condition met",
-        "condition.evidence_rejected" => "Evidence not accepted",
-        "condition.breached" => "Condition breached",
-        "condition.waived" => "Condition waived",
-        "condition.attested" => "Community confirmation or dispute",
-        "milestone.added" => "Milestone added",
-        "milestone.rescheduled" => "Milestone rescheduled",
-        "milestone.submit_report" => "Milestone report sent",
-        "milestone.waived" => "Milestone waived",
-        "observation.posted" => "Community observation posted",
-        "observation.replied" => "Reply to an observation",
-        "observation.moderated" => "Observation moderated",
-        _ => "Update",
-    }
+/// The files of a request sent by one side: the inspector's with the question, or the author's with
+/// the answer.
+fn files_of(view: &CaseView, request_id: i64, side: AttachmentSide) -> Vec<Value> {
+    view.information_attachments
+        .iter()
+        .filter(|a| a.information_request_id == request_id && a.sent_with == side)
+        .map(|a| json!({ "name": a.file_name, "href": format!("/applications/{}/attachments/{}", view.app.id, a.id) }))
+        .collect()
 }
 
 fn monitoring_json(view: &CaseView) -> Value {
@@ -76,9 +49,8 @@ fn monitoring_json(view: &CaseView) -> Value {
         "requests": view.information_requests.iter().map(|r| json!({
             "id": r.id, "question": r.question, "due_on": r.due_on, "requested_at": r.requested_at,
             "answer": r.answer, "answered_at": r.answered_at, "open": r.answered_at.is_none(),
-            "attachments": view.information_attachments.iter().filter(|a| a.information_request_id == r.id).map(|a| json!({
-                "name": a.file_name, "href": format!("/applications/{}/attachments/{}", view.app.id, a.id),
-            })).collect::<Vec<_>>(),
+            "files": files_of(view, r.id, AttachmentSide::Request),
+            "attachments": files_of(view, r.id, AttachmentSide::Answer),
         })).collect::<Vec<_>>(),
         "conditions": view.conditions.iter().map(|c| json!({
             "id": c.id, "description": c.description, "metric": c.metric, "target_value": c.target_value,

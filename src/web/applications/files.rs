@@ -37,7 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Errors about the n-th file are shown on the one file box.
-fn on_box(errors: FieldErrors, name: &str, label: &str) -> FieldErrors {
+pub(crate) fn on_box(errors: FieldErrors, name: &str, label: &str) -> FieldErrors {
     let mut out = FieldErrors::new();
     for e in errors.0 {
         if e.field.starts_with(name) {

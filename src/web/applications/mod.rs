@@ -3,7 +3,7 @@
 
 mod case;
 mod draft;
-mod files;
+pub(crate) mod files;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -45,7 +45,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The version a form was rendered with, as the change's expectation.
-fn expected(version: Option<&str>) -> Expected {
+pub(crate) fn expected(version: Option<&str>) -> Expected {
     match version.and_then(|v| v.trim().parse::<i64>().ok()) {
         Some(v) => Expected::Version(v),
         None => Expected::Missing,
@@ -53,7 +53,7 @@ fn expected(version: Option<&str>) -> Expected {
 }
 
 /// The message a page shows when its change was refused because the case moved on meanwhile.
-fn refusal_notice(e: &AppError) -> Option<&'static str> {
+pub(crate) fn refusal_notice(e: &AppError) -> Option<&'static str> {
     match e {
         AppError::PreconditionFailed { .. } | AppError::PreconditionRequired => Some(
             "This application changed after you opened this page, perhaps in another tab. Nothing was saved: check it and try again.",
@@ -145,7 +145,7 @@ async fn show(ctx: web::Data<AppContext>, who: SignedIn, id: web::Path<i64>) -> 
 }
 
 /// A page in the refused state: the message above the page as it now is.
-fn with_notice(mut context: Value, notice: Option<&str>) -> Value {
+pub(crate) fn with_notice(mut context: Value, notice: Option<&str>) -> Value {
     if let (Some(m), Some(n)) = (context.as_object_mut(), notice) {
         m.insert("notice".into(), json!(n));
     }

@@ -72,6 +72,8 @@ const LABELS: &[(&str, &str)] = &[
     // decision::CriterionOutcome (and Decision: approved, refused)
     ("met", "Met"),
     ("not_met", "Not met"),
+    // decision::AttachmentSide (and answer)
+    ("request", "Request"),
     // decision::RecommendationKind
     ("make_permanent", "Make permanent"),
     ("amend", "Amend"),
@@ -195,6 +197,10 @@ const TAG_COLOURS: &[(&str, &str)] = &[
     ("sending", "blue"),
     ("sent", "green"),
     ("dead", "red"),
+    // community::Visibility
+    ("published", "green"),
+    ("redacted", "yellow"),
+    ("hidden", "red"),
 ];
 
 /// The classes of a status's GOV.UK tag: `govuk-tag govuk-tag--green` for "approved". Blue is
@@ -217,7 +223,7 @@ mod tests {
     use crate::domain::account::{OrganisationKind, Role, TokenPurpose};
     use crate::domain::case::{CaseAction, Intervention, Status};
     use crate::domain::community::{AttestationStance, ModerationAction, ObservationKind, Visibility};
-    use crate::domain::decision::{CriterionOutcome, Decision, RecommendationKind, ScreeningCriterion};
+    use crate::domain::decision::{AttachmentSide, CriterionOutcome, Decision, RecommendationKind, ScreeningCriterion};
     use crate::domain::monitoring::{
         ConditionCategory, ConditionEvent, ConditionStatus, EnforcementKind, EvidenceOutcome, EvidenceVerdict,
         MilestoneEvent, MilestoneKind, MilestoneStatus, ReviewOutcome,
@@ -240,6 +246,7 @@ mod tests {
             ScreeningCriterion,
             CriterionOutcome,
             Decision,
+            AttachmentSide,
             RecommendationKind,
             ConditionCategory,
             ConditionStatus,
