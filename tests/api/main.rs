@@ -9,6 +9,7 @@ mod admin;
 mod browser;
 mod cases;
 mod casework;
+mod casework_decision_pages;
 mod catalogue;
 mod cli;
 mod contract;

@@ -6,7 +6,7 @@
 mod decision;
 mod trial;
 
-pub use decision::{answer, answer_allowed, approve, refuse, request_information, screen};
+pub use decision::{answer, answer_allowed, approval_allowed, approve, refuse, request_information, screen};
 pub use trial::{complete, enforce, extend, start};
 
 use chrono::NaiveDateTime;

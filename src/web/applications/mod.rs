@@ -45,7 +45,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The version a form was rendered with, as the change's expectation.
-fn expected(version: Option<&str>) -> Expected {
+pub(crate) fn expected(version: Option<&str>) -> Expected {
     match version.and_then(|v| v.trim().parse::<i64>().ok()) {
         Some(v) => Expected::Version(v),
         None => Expected::Missing,
@@ -53,7 +53,7 @@ fn expected(version: Option<&str>) -> Expected {
 }
 
 /// The message a page shows when its change was refused because the case moved on meanwhile.
-fn refusal_notice(e: &AppError) -> Option<&'static str> {
+pub(crate) fn refusal_notice(e: &AppError) -> Option<&'static str> {
     match e {
         AppError::PreconditionFailed { .. } | AppError::PreconditionRequired => Some(
             "This application changed after you opened this page, perhaps in another tab. Nothing was saved: check it and try again.",
