@@ -241,7 +241,9 @@ async fn an_inspector_refuses_after_a_confirmation_page() {
     let form = b.page(&page).await;
     let mut f = form_fields(&form);
     let r = post(&b, &page, &page, &with(&f, &[("action", "check")])).await;
-    assert!(html(r, StatusCode::UNPROCESSABLE_ENTITY).await.contains("href=\"#reasons\">The reasons is required"));
+    assert!(html(r, StatusCode::UNPROCESSABLE_ENTITY)
+        .await
+        .contains("href=\"#reasons\">The statement of reasons is required"));
     set(&mut f, "reasons", "No community benefit is shown.");
     let check = html(post(&b, &page, &page, &with(&f, &[("action", "check")])).await, StatusCode::OK).await;
     assert!(check.contains("will be published on the public register") && check.contains("applicant will be emailed"));
@@ -279,6 +281,12 @@ async fn suspend_reinstate_and_revoke_each_confirm_first() {
     assert_eq!(status_of(&app, id, &w.inspector).await["status"], "suspended");
     assert!(b.page("/account").await.contains("Trial suspended"));
     reasons_journey(&app, &b, id, "reinstate", &w.inspector, "suspended").await;
+    assert_eq!(status_of(&app, id, &w.inspector).await["status"], "active");
+    // The suspension's confirmation page again, from before the reinstatement: stale, refused.
+    let suspend = format!("/casework/{id}/suspend");
+    let r = post(&b, &suspend, &suspend, &with(&form_fields(&check), &[("action", "confirm")])).await;
+    let stale = html(r, StatusCode::CONFLICT).await;
+    assert!(stale.contains("Nothing was saved") && stale.contains("changed after you opened this page"), "{stale}");
     assert_eq!(status_of(&app, id, &w.inspector).await["status"], "active");
     assert!(b.page(&format!("/casework/{id}/revoke")).await.contains("Revoking is permanent"));
     let check = reasons_journey(&app, &b, id, "revoke", &w.inspector, "active").await;

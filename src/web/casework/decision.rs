@@ -220,7 +220,7 @@ pub(super) fn reasons_page(
     merge(&mut context, json!({ "words": which.words(), "form": { "reasons": reasons }, "confirming": confirming }));
     let status = match errors {
         Some(e) => {
-            merge(&mut context, errors_json(e, &[("reasons", "The reasons")]));
+            merge(&mut context, errors_json(e, &[("reasons", "The statement of reasons")]));
             StatusCode::UNPROCESSABLE_ENTITY
         }
         None => StatusCode::OK,

@@ -260,7 +260,7 @@ impl ApproveForm {
             .iter()
             .filter_map(|e| {
                 let l = match e.field.as_str() {
-                    "reasons" => "The reasons".to_string(),
+                    "reasons" => "The statement of reasons".to_string(),
                     "trial_start_date" => "The trial start date".to_string(),
                     "trial_end_date" => "The trial end date".to_string(),
                     f => {

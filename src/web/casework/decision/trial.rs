@@ -139,7 +139,8 @@ fn extend_body(p: &Pairs) -> ExtendBody {
     }
 }
 
-const EXTEND_LABELS: [(&str, &str); 2] = [("new_end_date", "The new end date"), ("reasons", "The reasons")];
+const EXTEND_LABELS: [(&str, &str); 2] =
+    [("new_end_date", "The new end date"), ("reasons", "The statement of reasons")];
 
 async fn extend(
     ctx: web::Data<AppContext>,
@@ -235,8 +236,8 @@ fn complete_body(view: &CaseView, p: &Pairs) -> CompleteBody {
 
 fn complete_labels(view: &CaseView) -> Vec<(String, String)> {
     let mut labels = vec![
-        ("outcomes".to_string(), "The outcomes".to_string()),
-        ("lessons".to_string(), "The lessons".to_string()),
+        ("outcomes".to_string(), "The description of the outcomes".to_string()),
+        ("lessons".to_string(), "The description of the lessons".to_string()),
         ("reported_annual_co2e_tonnes".to_string(), "The carbon saved".to_string()),
     ];
     for (i, prov) in granted(view).iter().enumerate() {
