@@ -305,14 +305,36 @@ async fn an_inspector_extends_a_trial() {
     let form = b.page(&page).await;
     assert!(form.contains("It can run until"));
     let mut f = form_fields(&form);
-    set_date(&mut f, "new_end_date", end + Months::new(6));
     set(&mut f, "reasons", "Winter data is needed.");
+    // Beyond the longest trial the granted provision allows: said before the confirmation page.
+    set_date(&mut f, "new_end_date", end + Months::new(30));
+    let r = post(&b, &page, &page, &with(&f, &[("action", "check")])).await;
+    let too_long = html(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(too_long.contains("href=\"#new_end_date\">The new end date would make the trial"), "{too_long}");
+    set_date(&mut f, "new_end_date", end + Months::new(6));
     let check = html(post(&b, &page, &page, &with(&f, &[("action", "check")])).await, StatusCode::OK).await;
     assert!(check.contains("Check before you confirm: extend the trial"));
     let r = post(&b, &page, &page, &with(&form_fields(&check), &[("action", "confirm")])).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(status_of(&app, id, &w.inspector).await["trial_end_date"], (end + Months::new(6)).to_string());
     assert!(b.page("/account").await.contains("Trial extended to"));
+}
+
+#[tokio::test]
+async fn the_assigned_inspector_starts_an_approved_trial() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = case_in_assessment(&app, &w).await;
+    transition(&app, id, "approve", &w.inspector, approval(&app, 0, 12)).await;
+    let b = inspector(&app, "ivy@pins.example.org").await;
+    let page = format!("/casework/{id}/start");
+    let shown = b.page(&page).await;
+    assert!(shown.contains("will show as active on the public register") && shown.contains("will be emailed"));
+    assert_eq!(status_of(&app, id, &w.inspector).await["status"], "approved");
+    let r = post(&b, &page, &page, &form_fields(&shown)).await;
+    assert_eq!(location(&r), format!("/casework/{id}"));
+    assert_eq!(status_of(&app, id, &w.inspector).await["status"], "active");
+    assert!(b.page("/account").await.contains("Trial started"));
 }
 
 /// The innovator reports on the milestone `index` through the API.

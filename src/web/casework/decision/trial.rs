@@ -175,13 +175,22 @@ async fn extend(
             Err(AppError::Validation(e)) => with_errors(&e),
             Err(e) => refused(&ctx, &who, id, e).await,
         },
-        _ => match extend_body(&p).parse() {
+        _ => match lifecycle::extension_allowed(
+            &ctx,
+            who.actor(),
+            id,
+            expected(Some(field(&p, "version"))),
+            extend_body(&p).parse(),
+        )
+        .await
+        {
             Ok(x) => {
                 let mut context = extend_context(&view, Some(&p));
                 merge(&mut context, json!({ "confirming": true, "new_end": x.new_end_date }));
                 page_status(&who.visitor, StatusCode::OK, "casework/trial_extend.html", context)
             }
-            Err(e) => with_errors(&e),
+            Err(AppError::Validation(e)) => with_errors(&e),
+            Err(e) => refused(&ctx, &who, id, e).await,
         },
     }
 }
