@@ -132,7 +132,7 @@ fn check_grant_end(e: &mut FieldErrors, i: usize, ends_on: NaiveDate, approval: 
         e.add(
             field,
             format!(
-                "must be within the longest trial {} allows, {} months from the trial start (by {longest})",
+                "must be within the longest trial {} allows, {} months from the trial start",
                 p.code, p.max_trial_months
             ),
         );
@@ -153,7 +153,7 @@ fn check_schedule(e: &mut FieldErrors, milestones: &[MilestoneInput], start: Nai
         if m.due_on < start {
             e.add(field, "must not be before the trial starts");
         } else if m.due_on > last && m.kind == MilestoneKind::Exit {
-            e.add(field, format!("must be no later than {EXIT_GRACE_MONTHS} month after the trial ends ({last})"));
+            e.add(field, format!("must be no later than {EXIT_GRACE_MONTHS} month after the trial ends"));
         } else if m.due_on > last {
             e.add(field, "must not be after the trial ends");
         }
