@@ -139,6 +139,29 @@ fn extend_body(p: &Pairs) -> ExtendBody {
     }
 }
 
+/// A message with its ISO dates ("until 2028-08-15", as the API says it) written for people.
+fn human_dates(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(at) = rest.find(|c: char| c.is_ascii_digit()) {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match rest.get(..10).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()) {
+            Some(d) => {
+                out.push_str(&human_date(d));
+                rest = &rest[10..];
+            }
+            None => {
+                let n = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+                out.push_str(&rest[..n]);
+                rest = &rest[n..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 const EXTEND_LABELS: [(&str, &str); 2] =
     [("new_end_date", "The new end date"), ("reasons", "The statement of reasons")];
 
@@ -151,8 +174,12 @@ async fn extend(
     let id = id.into_inner();
     let view = load(&ctx, &who, id).await?;
     let with_errors = |e: &FieldErrors| {
+        let mut readable = FieldErrors::new();
+        for err in &e.0 {
+            readable.add(err.field.clone(), human_dates(&err.message));
+        }
         let mut context = extend_context(&view, Some(&p));
-        merge(&mut context, errors_json(e, &EXTEND_LABELS));
+        merge(&mut context, errors_json(&readable, &EXTEND_LABELS));
         page_status(&who.visitor, StatusCode::UNPROCESSABLE_ENTITY, "casework/trial_extend.html", context)
     };
     match step(&p) {
@@ -304,5 +331,16 @@ async fn complete(
             Ok(_) => page(StatusCode::OK, json!({ "confirming": true })),
             Err(e) => with_errors(&e),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn iso_dates_in_messages_read_as_people_write() {
+        assert_eq!(
+            super::human_dates("allows at most 24 (until 2028-08-15), not 29"),
+            "allows at most 24 (until 15 August 2028), not 29"
+        );
     }
 }
