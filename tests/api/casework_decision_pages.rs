@@ -311,6 +311,8 @@ async fn an_inspector_extends_a_trial() {
     let r = post(&b, &page, &page, &with(&f, &[("action", "check")])).await;
     let too_long = html(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(too_long.contains("href=\"#new_end_date\">The new end date would make the trial"), "{too_long}");
+    let limit = (start_of_trial(&app, id, &w).await + Months::new(36)).format("%-d %B %Y").to_string();
+    assert!(too_long.contains(&format!("(until {limit})")), "the limit as a person reads it: {too_long}");
     set_date(&mut f, "new_end_date", end + Months::new(6));
     let check = html(post(&b, &page, &page, &with(&f, &[("action", "check")])).await, StatusCode::OK).await;
     assert!(check.contains("Check before you confirm: extend the trial"));
@@ -335,6 +337,10 @@ async fn the_assigned_inspector_starts_an_approved_trial() {
     assert_eq!(location(&r), format!("/casework/{id}"));
     assert_eq!(status_of(&app, id, &w.inspector).await["status"], "active");
     assert!(b.page("/account").await.contains("Trial started"));
+}
+
+async fn start_of_trial(app: &TestApp, id: i64, w: &World) -> NaiveDate {
+    status_of(app, id, &w.inspector).await["trial_start_date"].as_str().unwrap().parse().unwrap()
 }
 
 /// The innovator reports on the milestone `index` through the API.
