@@ -345,11 +345,12 @@ mod properties {
                         reasons: "r".into(),
                         trial_start_date: today,
                         trial_end_date: NaiveDate::from_ymd_opt(2027, 12, 1).unwrap(),
-                        grants: s.grant.iter().map(|g| Grant { provision_code: format!("P-{g}"), limits: String::new() }).collect(),
+                        grants: s.grant.iter().map(|g| Grant { provision_code: format!("P-{g}"), limits: String::new(), ends_on: None }).collect(),
                         conditions: vec![ConditionInput {
                             category: ConditionCategory::Other, description: "d".into(), metric: "m".into(),
                             target_value: 1.0, unit: "u".into(), due_on: today,
                         }],
+                        milestones: None,
                     };
                     let errors = check_approval(&approval, &provisions(&requested), false, today);
                     prop_assert_eq!(errors.is_empty(), !s.grant.is_empty() && s.grant.is_subset(&requested));

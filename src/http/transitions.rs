@@ -198,8 +198,9 @@ fn is_multipart(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
 }
 
-/// Approve an application in assessment (assigned inspector): granted derogations, trial dates
-/// and conditions in one request; the default milestones are created.
+/// Approve an application in assessment (assigned inspector): granted derogations (each with its
+/// limits and an optional end date), trial dates, conditions and an optional milestone schedule in
+/// one request; without a schedule the default milestones are created.
 #[utoipa::path(tag = "lifecycle", request_body = ApproveBody, security(("bearer" = [])),
     params(("id" = i64, Path, description = "Application id"), ("If-Match" = String, Header, description = "The ETag you read")),
     responses((status = 200, body = CaseResponse)))]

@@ -12,6 +12,7 @@ mod cases;
 mod casework;
 mod casework_queue;
 mod casework_case_pages;
+mod casework_decision_pages;
 mod catalogue;
 mod cli;
 mod contract;

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::files::{parse_files, RawFile, UploadedFile};
-use super::monitoring::ConditionBody;
+use super::monitoring::{ConditionBody, MilestoneBody};
 use super::{each, finish, optional_text, parse_required, required_long_text, Field, Parsed};
 use crate::app::catalogue::parse_code;
 use crate::domain::application::{
@@ -119,6 +119,9 @@ impl InformationRequestBody {
     }
 }
 
+/// The most milestones an approval's schedule may have.
+pub const MAX_MILESTONES: usize = 60;
+
 /// The most files one question or one answer may carry.
 pub const MAX_ATTACHMENTS: usize = 5;
 
@@ -161,6 +164,11 @@ pub struct GrantBody {
     #[serde(default)]
     #[schema(value_type = String)]
     pub limits: Field<String>,
+    /// When the derogation ends: after the trial starts, within the provision's longest trial and
+    /// not after the trial ends. The trial's end date when not given.
+    #[serde(default)]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub ends_on: Field<NaiveDate>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -183,6 +191,12 @@ pub struct ApproveBody {
     #[serde(default)]
     #[schema(value_type = Vec<ConditionBody>)]
     pub conditions: Field<Vec<serde_json::Value>>,
+    /// The milestone schedule (each `kind`, `title`, `due_on`), due within the trial (an exit up to
+    /// a month after it) and with a final report. When not given, the default schedule: an
+    /// interim report every 3 months, a final report at the end and an exit a month after.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<MilestoneBody>>)]
+    pub milestones: Field<Vec<serde_json::Value>>,
 }
 
 impl ApproveBody {
@@ -196,8 +210,9 @@ impl ApproveBody {
         each(derogations, "derogations", MAX_DEROGATIONS, &mut e, |g: GrantBody, p, e| {
             let code = parse_required(g.provision_code, e, &format!("{p}.provision_code"), parse_code);
             let limits = optional_text(g.limits, e, &format!("{p}.limits"), MAX_LONG_TEXT).unwrap_or_default();
+            let ends_on = g.ends_on.optional(e, &format!("{p}.ends_on")).flatten();
             if let Some(provision_code) = code {
-                grants.push(Grant { provision_code, limits });
+                grants.push(Grant { provision_code, limits, ends_on });
             }
         });
         let mut conditions = Vec::new();
@@ -205,9 +220,16 @@ impl ApproveBody {
         each(list, "conditions", MAX_CONDITIONS, &mut e, |c: ConditionBody, p, e| {
             conditions.extend(c.parse_into(p, e));
         });
+        let milestones = self.milestones.optional(&mut e, "milestones").flatten().map(|list| {
+            let mut schedule = Vec::new();
+            each(list, "milestones", MAX_MILESTONES, &mut e, |m: MilestoneBody, p, e| {
+                schedule.extend(m.parse_into(p, e));
+            });
+            schedule
+        });
         let parsed = match (reasons, start, end) {
             (Some(reasons), Some(trial_start_date), Some(trial_end_date)) => {
-                Some(Approval { reasons, trial_start_date, trial_end_date, grants, conditions })
+                Some(Approval { reasons, trial_start_date, trial_end_date, grants, conditions, milestones })
             }
             _ => None,
         };

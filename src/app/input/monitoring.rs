@@ -194,12 +194,8 @@ pub struct MilestoneBody {
     pub due_on: Field<NaiveDate>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewMilestoneInput {
-    pub kind: MilestoneKind,
-    pub title: String,
-    pub due_on: NaiveDate,
-}
+/// A new milestone: the same value as one of an approval's schedule.
+pub use crate::domain::application::MilestoneInput as NewMilestoneInput;
 
 /// What a reschedule changes; either may be left out.
 #[derive(Debug, Clone, PartialEq)]
@@ -211,14 +207,17 @@ pub struct MilestoneChange {
 impl MilestoneBody {
     pub fn parse_new(self) -> Parsed<NewMilestoneInput> {
         let mut e = FieldErrors::new();
-        let kind = parse_required(self.kind, &mut e, "kind", |s| s.parse::<MilestoneKind>());
-        let title = parse_required(self.title, &mut e, "title", |s| text(s, MAX_SHORT_TEXT));
-        let due = self.due_on.required(&mut e, "due_on");
-        let parsed = match (kind, title, due) {
-            (Some(kind), Some(title), Some(due_on)) => Some(NewMilestoneInput { kind, title, due_on }),
-            _ => None,
-        };
+        let parsed = self.parse_into("", &mut e);
         finish(e, parsed)
+    }
+
+    /// Parses a new milestone, naming its fields under `prefix` (`milestones[1]` in an approval).
+    pub fn parse_into(self, prefix: &str, e: &mut FieldErrors) -> Option<NewMilestoneInput> {
+        let f = |name: &str| field_name(prefix, name);
+        let kind = parse_required(self.kind, e, &f("kind"), |s| s.parse::<MilestoneKind>());
+        let title = parse_required(self.title, e, &f("title"), |s| text(s, MAX_SHORT_TEXT));
+        let due = self.due_on.required(e, &f("due_on"));
+        Some(NewMilestoneInput { kind: kind?, title: title?, due_on: due? })
     }
 
     pub fn parse_change(self) -> Parsed<MilestoneChange> {

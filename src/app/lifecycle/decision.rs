@@ -16,7 +16,7 @@ use crate::db::cases::{self as repo, NewCondition, NewMilestone};
 use crate::db::information::{self, NewAttachment};
 use crate::db::models::{Application, InformationRequest};
 use crate::db::DbConn;
-use crate::domain::application::{check_approval, default_milestones, Approval, ProvisionFacts};
+use crate::domain::application::{check_approval, Approval, ProvisionFacts};
 use crate::domain::case::{CaseAction, Facts, Status};
 use crate::domain::decision::{AttachmentSide, CriterionOutcome, CriterionResult, Decision};
 use crate::domain::monitoring::{ConditionStatus, MilestoneStatus};
@@ -230,6 +230,41 @@ pub async fn answer(
     .await
 }
 
+/// The approval checked against what the case requested and the conditions it already has.
+fn check_approval_of(c: &mut DbConn, app: &Application, approval: &Approval, today: NaiveDate) -> AppResult<()> {
+    let facts: Vec<ProvisionFacts> = repo::requested(c, app.id)?
+        .into_iter()
+        .map(|(_, p)| ProvisionFacts { id: p.id, code: p.code, max_trial_months: p.max_trial_months, retired: false })
+        .collect();
+    let existing = repo::conditions(c, app.id)?;
+    check_approval(approval, &facts, !existing.is_empty(), today).into_result()?;
+    Ok(())
+}
+
+/// Whether [`approve`] would approve the case with `approval` now: the same checks in the same
+/// order (permission, state, version, input), without writing. The page shows its check page
+/// only for an approval that would be made.
+pub async fn approval_allowed(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: i64,
+    expected: Expected,
+    approval: Parsed<Approval>,
+) -> AppResult<Approval> {
+    let actor = *actor;
+    let today = ctx.now().date();
+    ctx.db
+        .run(move |c| {
+            let app = load_for(c, &actor, id, CaseRequest::Act(CaseAction::Approve))?;
+            next_status(app.status, CaseAction::Approve, Facts::default())?;
+            expected.check(app.version)?;
+            let approval = approval?;
+            check_approval_of(c, &app, &approval, today)?;
+            Ok(approval)
+        })
+        .await
+}
+
 pub async fn approve(
     ctx: &AppContext,
     actor: &Actor,
@@ -240,16 +275,11 @@ pub async fn approve(
     run(ctx, actor, move |tx| {
         let (mut app, from, to) = tx.open(id, CaseAction::Approve, Facts::default(), expected)?;
         let approval = approval?;
+        check_approval_of(tx.c, &app, &approval, tx.today())?;
         let requested = repo::requested(tx.c, app.id)?;
-        let facts: Vec<ProvisionFacts> = requested
-            .iter()
-            .map(|(_, p)| ProvisionFacts { id: p.id, code: p.code.clone(), max_trial_months: p.max_trial_months, retired: false })
-            .collect();
-        let existing = repo::conditions(tx.c, app.id)?;
-        check_approval(&approval, &facts, !existing.is_empty(), tx.today()).into_result()?;
         for g in &approval.grants {
             if let Some((r, _)) = requested.iter().find(|(_, p)| p.code == g.provision_code) {
-                repo::grant(tx.c, r.id, &g.limits, approval.trial_end_date)?;
+                repo::grant(tx.c, r.id, &g.limits, g.ends_on.unwrap_or(approval.trial_end_date))?;
             }
         }
         for c in &approval.conditions {
@@ -270,14 +300,14 @@ pub async fn approve(
                 },
             )?;
         }
-        for (kind, title, due) in default_milestones(approval.trial_start_date, approval.trial_end_date) {
+        for m in approval.schedule() {
             repo::insert_milestone(
                 tx.c,
                 &NewMilestone {
                     application_id: app.id,
-                    kind,
-                    title,
-                    due_on: due,
+                    kind: m.kind,
+                    title: m.title,
+                    due_on: m.due_on,
                     status: MilestoneStatus::Scheduled,
                     version: 1,
                     created_at: tx.now,
@@ -294,8 +324,11 @@ pub async fn approve(
             "reasons": approval.reasons,
             "trial_start_date": approval.trial_start_date,
             "trial_end_date": approval.trial_end_date,
-            "granted": approval.grants.iter().map(|g| json!({"provision_code": g.provision_code, "limits": g.limits})).collect::<Vec<_>>(),
+            "granted": approval.grants.iter().map(|g| json!({"provision_code": g.provision_code, "limits": g.limits,
+                "ends_on": g.ends_on.unwrap_or(approval.trial_end_date)})).collect::<Vec<_>>(),
             "conditions": approval.conditions.len(),
+            "milestones": approval.schedule().len(),
+            "default_schedule": approval.milestones.is_none(),
         });
         let app = tx.finish(app, from, to, "application.approved", details)?;
         // The email lists what was just decided, as stored (with any conditions set before).

@@ -6,8 +6,10 @@
 mod decision;
 mod trial;
 
-pub use decision::{answer, answer_allowed, approve, refuse, request_information, request_information_allowed, screen};
-pub use trial::{complete, enforce, extend, start};
+pub use decision::{
+    answer, answer_allowed, approval_allowed, approve, refuse, request_information, request_information_allowed, screen,
+};
+pub use trial::{complete, enforce, extend, extension_allowed, start};
 
 use chrono::NaiveDateTime;
 use serde_json::json;

@@ -1,22 +1,25 @@
 //! The trial: its start, enforcement (suspend, reinstate, revoke), extension and completion with
 //! the evaluation.
 
+use chrono::NaiveDate;
 use serde_json::json;
 
 use super::{provision_facts, run};
 use crate::app::case_mail::To;
-use crate::app::cases::CaseView;
+use crate::app::cases::{load_for, CaseView};
 use crate::app::input::decision::{EvaluationInput, Extension};
 use crate::app::input::Parsed;
-use crate::app::tx::{conflict, Expected};
+use crate::app::tx::{conflict, next_status, Expected};
 use crate::app::AppContext;
 use crate::db::cases as repo;
+use crate::db::models::Application;
 use crate::db::monitoring as monitoring_repo;
+use crate::db::DbConn;
 use crate::domain::application::{check_extension, ProvisionFacts};
 use crate::domain::calendar::add_months;
 use crate::domain::case::{CaseAction, Facts, Status};
 use crate::domain::monitoring::{EnforcementKind, MilestoneKind, MilestoneStatus};
-use crate::domain::policy::Actor;
+use crate::domain::policy::{Actor, CaseRequest};
 use crate::domain::FieldErrors;
 use crate::email::human_date;
 use crate::error::{AppError, AppResult};
@@ -69,6 +72,43 @@ pub async fn enforce(
     .await
 }
 
+/// The new end date checked against the trial's dates and its granted provisions; the current
+/// end date.
+fn check_extension_of(c: &mut DbConn, app: &Application, new_end: NaiveDate) -> AppResult<NaiveDate> {
+    let (Some(start), Some(end)) = (app.trial_start_date, app.trial_end_date) else {
+        return Err(AppError::conflict("the trial has no dates to extend"));
+    };
+    let granted: Vec<ProvisionFacts> = repo::requested(c, app.id)?
+        .into_iter()
+        .filter(|(r, _)| r.granted)
+        .map(|(_, p)| ProvisionFacts { retired: false, ..provision_facts(p) })
+        .collect();
+    check_extension(start, end, new_end, &granted).into_result()?;
+    Ok(end)
+}
+
+/// Whether [`extend`] would extend the trial with `input` now: the same checks in the same order
+/// (permission, state, version, input), without writing, for the confirmation page.
+pub async fn extension_allowed(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: i64,
+    expected: Expected,
+    input: Parsed<Extension>,
+) -> AppResult<Extension> {
+    let actor = *actor;
+    ctx.db
+        .run(move |c| {
+            let app = load_for(c, &actor, id, CaseRequest::Act(CaseAction::Extend))?;
+            next_status(app.status, CaseAction::Extend, Facts::default())?;
+            expected.check(app.version)?;
+            let input = input?;
+            check_extension_of(c, &app, input.new_end_date)?;
+            Ok(input)
+        })
+        .await
+}
+
 pub async fn extend(
     ctx: &AppContext,
     actor: &Actor,
@@ -79,15 +119,7 @@ pub async fn extend(
     run(ctx, actor, move |tx| {
         let (mut app, from, to) = tx.open(id, CaseAction::Extend, Facts::default(), expected)?;
         let Extension { new_end_date: new_end, reasons } = input?;
-        let (Some(start), Some(end)) = (app.trial_start_date, app.trial_end_date) else {
-            return Err(AppError::conflict("the trial has no dates to extend"));
-        };
-        let granted: Vec<ProvisionFacts> = repo::requested(tx.c, app.id)?
-            .into_iter()
-            .filter(|(r, _)| r.granted)
-            .map(|(_, p)| ProvisionFacts { retired: false, ..provision_facts(p) })
-            .collect();
-        check_extension(start, end, new_end, &granted).into_result()?;
+        let end = check_extension_of(tx.c, &app, new_end)?;
         repo::insert_enforcement(
             tx.c,
             app.id,

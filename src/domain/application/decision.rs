@@ -15,7 +15,20 @@ use crate::domain::FieldErrors;
 pub struct Grant {
     pub provision_code: String,
     pub limits: String,
+    /// When the derogation ends; the trial's end date when not given.
+    pub ends_on: Option<NaiveDate>,
 }
+
+/// A review milestone of the schedule set on approval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MilestoneInput {
+    pub kind: MilestoneKind,
+    pub title: String,
+    pub due_on: NaiveDate,
+}
+
+/// How long after the trial's end its exit milestone may fall.
+pub const EXIT_GRACE_MONTHS: u32 = 1;
 
 /// A condition as set by the inspector.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,10 +48,25 @@ pub struct Approval {
     pub trial_end_date: NaiveDate,
     pub grants: Vec<Grant>,
     pub conditions: Vec<ConditionInput>,
+    /// The milestone schedule; the default schedule ([`default_milestones`]) when not given.
+    pub milestones: Option<Vec<MilestoneInput>>,
 }
 
-/// Granted ⊆ requested, each within its provision's longest trial, at least one condition, and
-/// sensible dates.
+impl Approval {
+    /// The milestones the approval creates: the ones given, or the default schedule.
+    pub fn schedule(&self) -> Vec<MilestoneInput> {
+        match &self.milestones {
+            Some(m) => m.clone(),
+            None => default_milestones(self.trial_start_date, self.trial_end_date)
+                .into_iter()
+                .map(|(kind, title, due_on)| MilestoneInput { kind, title, due_on })
+                .collect(),
+        }
+    }
+}
+
+/// Granted ⊆ requested, each within its provision's longest trial (and so is its end date), at
+/// least one condition, sensible dates, and a schedule within the trial with a final report.
 pub fn check_approval(
     approval: &Approval,
     requested: &[ProvisionFacts],
@@ -50,7 +78,7 @@ pub fn check_approval(
         e.add("trial_start_date", "must not be in the past");
     }
     if approval.trial_end_date <= approval.trial_start_date {
-        e.add("trial_end_date", "must be after trial_start_date");
+        e.add("trial_end_date", "must be after the trial start date");
     }
     if approval.grants.is_empty() {
         e.add("derogations", "grant at least one of the requested derogations");
@@ -72,7 +100,11 @@ pub fn check_approval(
                 "trial_end_date",
                 format!("the trial may last at most {} months under {}", p.max_trial_months, p.code),
             ),
-            Some(_) => {}
+            Some(p) => {
+                if let Some(ends_on) = g.ends_on {
+                    check_grant_end(&mut e, i, ends_on, approval, p);
+                }
+            }
         }
     }
     if approval.conditions.is_empty() && !already_has_conditions {
@@ -83,7 +115,49 @@ pub fn check_approval(
             e.add(format!("conditions[{i}].due_on"), "must not be before the trial starts");
         }
     }
+    if let Some(milestones) = &approval.milestones {
+        check_schedule(&mut e, milestones, approval.trial_start_date, approval.trial_end_date);
+    }
     e
+}
+
+/// A derogation ends after the trial starts, within its provision's longest trial, and not after
+/// the trial.
+fn check_grant_end(e: &mut FieldErrors, i: usize, ends_on: NaiveDate, approval: &Approval, p: &ProvisionFacts) {
+    let field = format!("derogations[{i}].ends_on");
+    let longest = add_months(approval.trial_start_date, p.max_trial_months.max(0) as u32);
+    if ends_on <= approval.trial_start_date {
+        e.add(field, "must be after the trial starts");
+    } else if ends_on > longest {
+        e.add(
+            field,
+            format!(
+                "must be within the longest trial {} allows, {} months from the trial start",
+                p.code, p.max_trial_months
+            ),
+        );
+    } else if ends_on > approval.trial_end_date {
+        e.add(field, "must not be after the trial ends");
+    }
+}
+
+/// Every milestone falls within the trial (an exit up to [`EXIT_GRACE_MONTHS`] after it), and the
+/// schedule has the final report that completing the trial needs.
+fn check_schedule(e: &mut FieldErrors, milestones: &[MilestoneInput], start: NaiveDate, end: NaiveDate) {
+    if !milestones.iter().any(|m| m.kind == MilestoneKind::FinalReport) {
+        e.add("milestones", "include a final report: the trial is completed once it is accepted");
+    }
+    for (i, m) in milestones.iter().enumerate() {
+        let field = format!("milestones[{i}].due_on");
+        let last = if m.kind == MilestoneKind::Exit { add_months(end, EXIT_GRACE_MONTHS) } else { end };
+        if m.due_on < start {
+            e.add(field, "must not be before the trial starts");
+        } else if m.due_on > last && m.kind == MilestoneKind::Exit {
+            e.add(field, format!("must be no later than {EXIT_GRACE_MONTHS} month after the trial ends"));
+        } else if m.due_on > last {
+            e.add(field, "must not be after the trial ends");
+        }
+    }
 }
 
 /// The new end date of an extension must be later and within every granted provision's limit.
@@ -144,7 +218,7 @@ mod tests {
             reasons: "good".into(),
             trial_start_date: d("2027-01-01"),
             trial_end_date: d("2027-12-31"),
-            grants: vec![Grant { provision_code: "A".into(), limits: "".into() }],
+            grants: vec![Grant { provision_code: "A".into(), limits: "".into(), ends_on: None }],
             conditions: vec![ConditionInput {
                 category: ConditionCategory::CommunityFund,
                 description: "d".into(),
@@ -153,9 +227,10 @@ mod tests {
                 unit: "GBP".into(),
                 due_on: d("2027-06-01"),
             }],
+            milestones: None,
         };
         assert!(check_approval(&a, &requested, false, d("2026-12-01")).is_empty());
-        a.grants.push(Grant { provision_code: "C".into(), limits: "".into() });
+        a.grants.push(Grant { provision_code: "C".into(), limits: "".into(), ends_on: None });
         a.trial_end_date = d("2028-06-01");
         let e = check_approval(&a, &requested, false, d("2026-12-01"));
         let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
@@ -165,6 +240,56 @@ mod tests {
         a.trial_end_date = d("2027-06-01");
         assert_eq!(check_approval(&a, &requested, false, d("2026-12-01")).0[0].field, "conditions");
         assert!(check_approval(&a, &requested, true, d("2026-12-01")).is_empty());
+    }
+
+    #[test]
+    fn a_grant_ends_within_its_provision_and_the_trial() {
+        let requested = [provision("A", 12)];
+        let mut a = approval();
+        for (ends, ok) in [("2027-06-30", true), ("2027-12-31", true), ("2027-01-01", false), ("2028-02-01", false)] {
+            a.grants[0].ends_on = Some(d(ends));
+            let e = check_approval(&a, &requested, false, d("2026-12-01"));
+            assert_eq!(e.is_empty(), ok, "{ends}: {e:?}");
+            if !ok {
+                assert_eq!(e.0[0].field, "derogations[0].ends_on");
+            }
+        }
+    }
+
+    #[test]
+    fn a_schedule_falls_within_the_trial_and_has_a_final_report() {
+        let requested = [provision("A", 12)];
+        let mut a = approval();
+        a.milestones = Some(a.schedule());
+        assert_eq!(a.schedule().len(), 5);
+        assert!(check_approval(&a, &requested, false, d("2026-12-01")).is_empty());
+        let m = |kind, due: &str| MilestoneInput { kind, title: "t".into(), due_on: d(due) };
+        a.milestones = Some(vec![
+            m(MilestoneKind::InterimReport, "2026-12-31"),
+            m(MilestoneKind::Custom, "2028-01-15"),
+            m(MilestoneKind::Exit, "2028-03-01"),
+        ]);
+        let e = check_approval(&a, &requested, false, d("2026-12-01"));
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["milestones", "milestones[0].due_on", "milestones[1].due_on", "milestones[2].due_on"]);
+    }
+
+    fn approval() -> Approval {
+        Approval {
+            reasons: "good".into(),
+            trial_start_date: d("2027-01-01"),
+            trial_end_date: d("2027-12-31"),
+            grants: vec![Grant { provision_code: "A".into(), limits: "".into(), ends_on: None }],
+            conditions: vec![ConditionInput {
+                category: ConditionCategory::CommunityFund,
+                description: "d".into(),
+                metric: "m".into(),
+                target_value: 1.0,
+                unit: "GBP".into(),
+                due_on: d("2027-06-01"),
+            }],
+            milestones: None,
+        }
     }
 
     #[test]

@@ -11,7 +11,10 @@ pub mod sections;
 mod submission;
 mod values;
 
-pub use decision::{check_approval, check_extension, default_milestones, Approval, ConditionInput, Grant};
+pub use decision::{
+    check_approval, check_extension, default_milestones, Approval, ConditionInput, Grant, MilestoneInput,
+    EXIT_GRACE_MONTHS,
+};
 pub use submission::check_submission;
 pub use values::{number_in, text, Postcode};
 
