@@ -40,8 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/casework/{id}/milestones/{mid}")
             .route(web::get().to(milestone_page))
             .route(web::post().to(review_milestone)),
-    )
-;
+    );
 }
 
 /// Whether the viewer may review this case's conditions and milestones (its assigned inspector).
