@@ -9,7 +9,7 @@ pub use super::tx::case_stream;
 use super::tx::{self, facts_of, Expected, Tx};
 use super::{AppContext, Page, PageRequest};
 use crate::config::Settings;
-use crate::db::cases::{self as repo, CaseFilter, CaseOrder, InspectorFilter, NewApplication};
+use crate::db::cases::{self as repo, CaseFilter, NewApplication};
 use crate::db::models::*;
 use crate::db::{audit, catalogue, information, users, DbConn};
 use crate::domain::account::Role;
@@ -344,7 +344,7 @@ pub async fn list(
 }
 
 /// What a viewer's lists hold: an innovator's own cases; for staff every case but drafts.
-fn scope(actor: &Actor, filter: &mut CaseFilter) {
+pub(super) fn scope(actor: &Actor, filter: &mut CaseFilter) {
     if actor.role == Role::Innovator {
         filter.author_id = Some(actor.user_id);
     } else {
@@ -376,90 +376,6 @@ fn summaries(c: &mut DbConn, rows: Vec<Application>, rules: &ClockRules) -> AppR
             app,
         })
         .collect())
-}
-
-/// The tabs of the inspectors' work queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueueTab {
-    Unassigned,
-    Mine,
-    NeedsReview,
-    Overdue,
-    All,
-}
-
-impl QueueTab {
-    pub const ALL: [QueueTab; 5] =
-        [QueueTab::Unassigned, QueueTab::Mine, QueueTab::NeedsReview, QueueTab::Overdue, QueueTab::All];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QueueTab::Unassigned => "unassigned",
-            QueueTab::Mine => "mine",
-            QueueTab::NeedsReview => "needs-review",
-            QueueTab::Overdue => "overdue",
-            QueueTab::All => "all",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<QueueTab> {
-        QueueTab::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-
-    /// The tab's own condition, added to the chosen filters; every tab is in target order.
-    pub fn narrow(self, mut filter: CaseFilter, me: i64, today: NaiveDate) -> CaseFilter {
-        match self {
-            QueueTab::Unassigned => filter.inspector = Some(InspectorFilter::Unassigned),
-            QueueTab::Mine => filter.inspector = Some(InspectorFilter::Is(me)),
-            QueueTab::NeedsReview => filter.needs_review = true,
-            QueueTab::Overdue => filter.overdue_on = Some(today),
-            QueueTab::All => {}
-        }
-        filter.order = CaseOrder::Target;
-        filter
-    }
-}
-
-/// The work queue: a page of one tab, and how many cases each tab holds under the same filters.
-#[derive(Debug, Clone)]
-pub struct Queue {
-    pub page: Page<CaseSummary>,
-    /// Each tab's count (capped, as list totals are) and whether it reached the cap.
-    pub counts: Vec<(QueueTab, i64, bool)>,
-}
-
-pub async fn queue(
-    ctx: &AppContext,
-    actor: &Actor,
-    tab: QueueTab,
-    filter: CaseFilter,
-    page: PageRequest,
-) -> AppResult<Queue> {
-    authorize(Some(actor), Action::ListApplications).map_err(|r| AppError::refused(r, "list applications"))?;
-    if actor.role == Role::Innovator {
-        return Err(AppError::refused(crate::domain::policy::Refusal::Forbidden, "see the work queue"));
-    }
-    let today = ctx.now().date();
-    let me = actor.user_id;
-    let shown = list(ctx, actor, tab.narrow(filter.clone(), me, today), page).await?;
-    let cap = ctx.settings.lists.total_count_cap;
-    let keep = ctx.settings.lists.capped_count_seconds;
-    let (counts, now, actor) = (ctx.capped_counts.clone(), ctx.now(), *actor);
-    let counts = ctx
-        .db
-        .run(move |c| {
-            let mut out = Vec::new();
-            for t in QueueTab::ALL {
-                let mut f = t.narrow(filter.clone(), me, today);
-                scope(&actor, &mut f);
-                let key = format!("applications {f:?}");
-                let n = counts.count(key, now, keep, cap, || repo::count_applications(c, &f, cap))?;
-                out.push((t, n.min(cap), n > cap));
-            }
-            Ok::<_, AppError>(out)
-        })
-        .await?;
-    Ok(Queue { page: shown, counts })
 }
 
 /// What a case still asks of its author: its open information requests, its milestones and its

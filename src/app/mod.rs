@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod milestones;
 pub mod moderation;
 pub mod outbox_admin;
+pub mod queue;
 pub mod register;
 pub mod stats;
 pub mod tx;

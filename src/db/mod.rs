@@ -3,6 +3,7 @@
 //! repositories. Every query that differs between the backends lives in this module.
 
 pub mod audit;
+pub mod case_list;
 pub mod cases;
 pub mod catalogue;
 pub mod community;

@@ -159,3 +159,93 @@ async fn innovator(app: &TestApp, w: &World, dir: &Path, chromium: &str, work: &
         "{variant}: the evidence is on a condition: {case}"
     );
 }
+
+/// One part of the staff's journey; returns what the script reported (`RESULT {...}`).
+async fn staff_part(dir: &Path, chromium: &str, options: &Value, phase: &str) -> Value {
+    let mut arg = options.clone();
+    arg["phase"] = json!(phase);
+    let out = node(dir, chromium, "staff.mjs", arg.to_string()).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    let variant = options["variant"].as_str().unwrap_or("");
+    assert!(out.status.success(), "the staff's journey ({phase}, {variant}) failed:\n{stdout}\n{stderr}");
+    let result = stdout.lines().find_map(|l| l.strip_prefix("RESULT ")).expect("the script reports its result");
+    serde_json::from_str(result).expect("the result is JSON")
+}
+
+#[tokio::test]
+async fn staff_invite_an_inspector_who_takes_a_case_to_an_active_trial_in_a_real_browser_with_and_without_javascript() {
+    let Some((dir, chromium)) = browser() else { return };
+    let work = std::env::temp_dir().join(format!("sandbox-browser-{}", uuid::Uuid::new_v4().simple()));
+    let mail = work.join("mail");
+    let app = spawn_app_with(&[
+        ("mail.transport", "file".into()),
+        ("mail.dir", mail.display().to_string()),
+        ("mail.worker", "true".into()),
+    ])
+    .await;
+    let w = world(&app).await;
+    let run = |variant| staff(&app, &w, &dir, &chromium, &work, variant);
+    tokio::join!(run("js"), run("nojs"));
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// The staff's journey, with JavaScript (`js`) or without (`nojs`): the browser's parts in
+/// `staff.mjs`, the innovator's in between through the API, and what was stored after each.
+async fn staff(app: &TestApp, w: &World, dir: &Path, chromium: &str, work: &Path, variant: &str) {
+    let id = create_draft(app, &w.innovator, &complete_draft(app, w.zone_id)).await;
+    transition(app, id, "submit", &w.innovator, json!({})).await;
+    let (_, case) = current(app, id, &w.admin).await;
+    let reference = case["reference"].as_str().unwrap().to_string();
+    let inspector = format!("iris-{variant}@pins.example.org");
+    let options = json!({
+        "base": app.address, "variant": variant, "admin": "admin@example.org", "adminPassword": PASSWORD,
+        "inspector": inspector, "password": "lantern-orchard-basalt-77", "mailDir": work.join("mail"),
+        "shots": PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots"),
+        "state": work.join(format!("staff-cookies-{variant}.json")), "application": id, "reference": reference,
+    });
+
+    // The admin invites the inspector, who chooses a password and signs in.
+    staff_part(dir, chromium, &options, "invite").await;
+    let (new_inspector, _) = app.login(&inspector, "lantern-orchard-basalt-77").await;
+
+    // The inspector assigns, screens and asks, with a file.
+    staff_part(dir, chromium, &options, "take").await;
+    let (_, case) = current(app, id, &w.admin).await;
+    assert_eq!(case["status"], "information_requested", "{variant}: {case}");
+    let me: Value = app.get("/api/v1/me", Some(&new_inspector)).await.json().await.unwrap();
+    assert_eq!(case["assigned_inspector"]["id"], me["id"], "{variant}: assigned to the new inspector");
+    assert_eq!(case["screening"].as_array().map(Vec::len), Some(7), "{variant}: {case}");
+    let request = &case["information_requests"][0];
+    assert_eq!(request["attachments"][0]["sent_with"], "request", "{variant}: {request}");
+
+    // The innovator answers.
+    let rid = request["id"].as_i64().unwrap();
+    let answer = json!({"answer": "We maintain them monthly, under contract."});
+    transition(app, id, &format!("information-requests/{rid}/answer"), &w.innovator, answer).await;
+
+    // The inspector approves with two conditions and the default milestones, and starts the trial.
+    staff_part(dir, chromium, &options, "decide").await;
+    let (_, case) = current(app, id, &w.admin).await;
+    assert_eq!(case["status"], "active", "{variant}: {case}");
+    assert_eq!(case["conditions"].as_array().map(Vec::len), Some(2), "{variant}: {case}");
+    assert!(case["milestones"].as_array().map(Vec::len).unwrap_or(0) >= 2, "{variant}: {case}");
+
+    // The innovator reports less than the fund's target.
+    let fund = case["conditions"].as_array().unwrap().iter().find(|c| c["target_value"] == 5000.0).unwrap().clone();
+    let cid = fund["id"].as_i64().unwrap();
+    let evidence = json!({"body": "Paid £4,000 so far; the rest follows.", "reported_value": 4000});
+    let r = app.post(&format!("/api/v1/conditions/{cid}/evidence"), &evidence, Some(&w.innovator)).await;
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED, "{}", r.text().await.unwrap());
+
+    // The inspector verifies it (with a reason), suspends and reinstates the trial.
+    staff_part(dir, chromium, &options, "monitor").await;
+    let (_, case) = current(app, id, &w.admin).await;
+    assert_eq!(case["status"], "active", "{variant}: {case}");
+    let fund = case["conditions"].as_array().unwrap().iter().find(|c| c["id"] == cid).unwrap().clone();
+    assert_eq!(fund["status"], "met", "{variant}: {fund}");
+    let kinds: Vec<&str> =
+        case["enforcement_actions"].as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds, vec!["suspension", "reinstatement"], "{variant}: {case}");
+}

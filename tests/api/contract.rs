@@ -242,7 +242,7 @@ async fn unknown_query_parameters_are_named_and_the_feed_takes_the_register_filt
         ("/api/v1/register?zoen=1", None, "zoen"),
         ("/api/v1/register.csv?statuss=active", None, "statuss"),
         ("/api/v1/register/feed.atom?zone=1&colour=red", None, "colour"),
-        ("/api/v1/applications?sort=oldest", Some(w.inspector.as_str()), "sort"),
+        ("/api/v1/applications?sortt=target", Some(w.inspector.as_str()), "sortt"),
         ("/api/v1/users?rol=admin", Some(w.admin.as_str()), "rol"),
         ("/api/v1/zones?open=true", None, "open"),
     ] {

@@ -5,7 +5,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use crate::app::cases::{self, CaseSummary, QueueTab};
+use crate::app::cases::CaseSummary;
+use crate::app::queue::{self, QueueTab};
 use crate::app::{catalogue, AppContext, PageRequest};
 use crate::domain::account::OrganisationKind;
 use crate::domain::case::{Intervention, Status};
@@ -111,11 +112,11 @@ async fn queue(ctx: web::Data<AppContext>, who: SignedIn, req: HttpRequest) -> A
         }
     };
     let q = match parsed {
-        Some((filter, page_request)) => cases::queue(&ctx, &actor, tab, filter, page_request).await?,
+        Some((filter, page_request)) => queue::queue(&ctx, &actor, tab, filter, page_request).await?,
         None => {
             // The tabs keep their counts (unfiltered) above the error; no rows are shown.
             let mut q =
-                cases::queue(&ctx, &actor, tab, Default::default(), PageRequest { page: 1, per_page: 1 }).await?;
+                queue::queue(&ctx, &actor, tab, Default::default(), PageRequest { page: 1, per_page: 1 }).await?;
             q.page.items.clear();
             q.page.total = 0;
             q.page.capped = false;
