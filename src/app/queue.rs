@@ -52,6 +52,10 @@ impl QueueTab {
     }
 }
 
+/// The other tabs' counts stop here ("1,000+"): a tab says how much is waiting, not an exact
+/// total, so that the queue page costs the same however large the tabs grow.
+pub const TAB_COUNT_CAP: i64 = 1000;
+
 /// The work queue: a page of one tab, and how many cases each tab holds under the same filters.
 #[derive(Debug, Clone)]
 pub struct Queue {
@@ -74,17 +78,23 @@ pub async fn queue(
     let today = ctx.now().date();
     let me = actor.user_id;
     let shown = list(ctx, actor, tab.narrow(filter.clone(), me, today), page).await?;
-    let cap = ctx.settings.lists.total_count_cap;
+    let cap = TAB_COUNT_CAP.min(ctx.settings.lists.total_count_cap);
     let keep = ctx.settings.lists.capped_count_seconds;
     let (counts, now, actor) = (ctx.capped_counts.clone(), ctx.now(), *actor);
+    let (shown_total, shown_capped) = (shown.total, shown.capped);
     let counts = ctx
         .db
         .run(move |c| {
             let mut out = Vec::new();
             for t in QueueTab::ALL {
+                if t == tab {
+                    // The tab shown has its list's own count.
+                    out.push((t, shown_total, shown_capped));
+                    continue;
+                }
                 let mut f = t.narrow(filter.clone(), me, today);
                 scope(&actor, &mut f);
-                let key = format!("applications {f:?}");
+                let key = format!("queue tab {f:?}");
                 let n = counts.count(key, now, keep, cap, || repo::count_applications(c, &f, cap))?;
                 out.push((t, n.min(cap), n > cap));
             }
