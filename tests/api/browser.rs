@@ -74,19 +74,26 @@ async fn the_register_in_a_real_browser_is_usable_and_accessible() {
     assert!(stdout.contains("browser: all checks passed"));
 }
 
-/// One part of the innovator's journey; returns what the script reported (`RESULT {...}`).
-async fn journey(dir: &Path, chromium: &str, options: &Value, phase: &str, application: Option<i64>) -> Value {
+/// One part of a journey script (`innovator.mjs`, `staff.mjs`) with `options` and its `phase`;
+/// returns what the script reported (`RESULT {...}`).
+async fn part(dir: &Path, chromium: &str, script: &str, options: &Value, phase: &str) -> Value {
     let mut arg = options.clone();
     arg["phase"] = json!(phase);
-    arg["application"] = json!(application);
-    let out = node(dir, chromium, "innovator.mjs", arg.to_string()).await;
+    let out = node(dir, chromium, script, arg.to_string()).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}");
     let variant = options["variant"].as_str().unwrap_or("");
-    assert!(out.status.success(), "the innovator's journey ({phase}, {variant}) failed:\n{stdout}\n{stderr}");
+    assert!(out.status.success(), "{script} ({phase}, {variant}) failed:\n{stdout}\n{stderr}");
     let result = stdout.lines().find_map(|l| l.strip_prefix("RESULT ")).expect("the script reports its result");
     serde_json::from_str(result).expect("the result is JSON")
+}
+
+/// One part of the innovator's journey, about `application` once there is one.
+async fn journey(dir: &Path, chromium: &str, options: &Value, phase: &str, application: Option<i64>) -> Value {
+    let mut options = options.clone();
+    options["application"] = json!(application);
+    part(dir, chromium, "innovator.mjs", &options, phase).await
 }
 
 #[tokio::test]
@@ -160,20 +167,6 @@ async fn innovator(app: &TestApp, w: &World, dir: &Path, chromium: &str, work: &
     );
 }
 
-/// One part of the staff's journey; returns what the script reported (`RESULT {...}`).
-async fn staff_part(dir: &Path, chromium: &str, options: &Value, phase: &str) -> Value {
-    let mut arg = options.clone();
-    arg["phase"] = json!(phase);
-    let out = node(dir, chromium, "staff.mjs", arg.to_string()).await;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}");
-    let variant = options["variant"].as_str().unwrap_or("");
-    assert!(out.status.success(), "the staff's journey ({phase}, {variant}) failed:\n{stdout}\n{stderr}");
-    let result = stdout.lines().find_map(|l| l.strip_prefix("RESULT ")).expect("the script reports its result");
-    serde_json::from_str(result).expect("the result is JSON")
-}
-
 #[tokio::test]
 async fn staff_invite_an_inspector_who_takes_a_case_to_an_active_trial_in_a_real_browser_with_and_without_javascript() {
     let Some((dir, chromium)) = browser() else { return };
@@ -213,11 +206,11 @@ async fn staff(app: &TestApp, w: &World, dir: &Path, chromium: &str, work: &Path
     });
 
     // The admin invites the inspector, who chooses a password and signs in.
-    staff_part(dir, chromium, &options, "invite").await;
+    part(dir, chromium, "staff.mjs", &options, "invite").await;
     let (new_inspector, _) = app.login(&inspector, "lantern-orchard-basalt-77").await;
 
     // The inspector assigns, screens and asks, with a file.
-    staff_part(dir, chromium, &options, "take").await;
+    part(dir, chromium, "staff.mjs", &options, "take").await;
     let (_, case) = current(app, id, &w.admin).await;
     assert_eq!(case["status"], "information_requested", "{variant}: {case}");
     let me: Value = app.get("/api/v1/me", Some(&new_inspector)).await.json().await.unwrap();
@@ -232,7 +225,7 @@ async fn staff(app: &TestApp, w: &World, dir: &Path, chromium: &str, work: &Path
     transition(app, id, &format!("information-requests/{rid}/answer"), &w.innovator, answer).await;
 
     // The inspector approves with two conditions and the default milestones, and starts the trial.
-    staff_part(dir, chromium, &options, "decide").await;
+    part(dir, chromium, "staff.mjs", &options, "decide").await;
     let (_, case) = current(app, id, &w.admin).await;
     assert_eq!(case["status"], "active", "{variant}: {case}");
     assert_eq!(case["conditions"].as_array().map(Vec::len), Some(2), "{variant}: {case}");
@@ -246,7 +239,7 @@ async fn staff(app: &TestApp, w: &World, dir: &Path, chromium: &str, work: &Path
     assert_eq!(r.status(), reqwest::StatusCode::CREATED, "{}", r.text().await.unwrap());
 
     // The inspector verifies it (with a reason), suspends and reinstates the trial.
-    staff_part(dir, chromium, &options, "monitor").await;
+    part(dir, chromium, "staff.mjs", &options, "monitor").await;
     let (_, case) = current(app, id, &w.admin).await;
     assert_eq!(case["status"], "active", "{variant}: {case}");
     let fund = case["conditions"].as_array().unwrap().iter().find(|c| c["id"] == cid).unwrap().clone();

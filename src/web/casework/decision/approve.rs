@@ -222,26 +222,7 @@ impl ApproveForm {
                         "ends_on": date_of(p, &format!("derogations[{j}].ends_on")) })
             })
             .collect();
-        let conditions: Vec<Value> = self
-            .conditions
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let mut row = json!(r);
-                merge(&mut row, json!({ "i": i, "due_on": row_parts(r, "due_on") }));
-                row
-            })
-            .collect();
-        let milestones: Vec<Value> = self
-            .milestones
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let mut row = json!(r);
-                merge(&mut row, json!({ "i": i, "due_on": row_parts(r, "due_on") }));
-                row
-            })
-            .collect();
+        let (conditions, milestones) = (rows_json(&self.conditions), rows_json(&self.milestones));
         json!({
             "case": header_json(view),
             "version": field(p, "version"),
@@ -298,6 +279,18 @@ impl ApproveForm {
 fn date_of(p: &Pairs, name: &str) -> Value {
     json!({ "day": field(p, &format!("{name}-day")), "month": field(p, &format!("{name}-month")),
             "year": field(p, &format!("{name}-year")) })
+}
+
+/// A builder's rows as the page shows them: each with its place and its due date's boxes.
+fn rows_json(rows: &[Row]) -> Vec<Value> {
+    rows.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut row = json!(r);
+            merge(&mut row, json!({ "i": i, "due_on": row_parts(r, "due_on") }));
+            row
+        })
+        .collect()
 }
 
 fn row_parts(r: &Row, name: &str) -> Value {
