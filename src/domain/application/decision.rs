@@ -214,21 +214,7 @@ mod tests {
     #[test]
     fn approval_grants_only_what_was_requested_within_limits() {
         let requested = [provision("A", 12), provision("B", 36)];
-        let mut a = Approval {
-            reasons: "good".into(),
-            trial_start_date: d("2027-01-01"),
-            trial_end_date: d("2027-12-31"),
-            grants: vec![Grant { provision_code: "A".into(), limits: "".into(), ends_on: None }],
-            conditions: vec![ConditionInput {
-                category: ConditionCategory::CommunityFund,
-                description: "d".into(),
-                metric: "m".into(),
-                target_value: 1.0,
-                unit: "GBP".into(),
-                due_on: d("2027-06-01"),
-            }],
-            milestones: None,
-        };
+        let mut a = approval();
         assert!(check_approval(&a, &requested, false, d("2026-12-01")).is_empty());
         a.grants.push(Grant { provision_code: "C".into(), limits: "".into(), ends_on: None });
         a.trial_end_date = d("2028-06-01");
