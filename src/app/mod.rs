@@ -8,6 +8,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod community;
 pub mod conditions;
+pub mod documents;
 pub mod input;
 pub mod lifecycle;
 pub mod milestones;
@@ -129,20 +130,31 @@ impl CappedCounts {
         cap: i64,
         count: impl FnOnce() -> diesel::QueryResult<i64>,
     ) -> diesel::QueryResult<i64> {
+        let keep = chrono::TimeDelta::seconds(keep_seconds);
         if keep_seconds > 0 {
-            if let Ok(until) = self.until.lock() {
-                if until.get(&key).is_some_and(|u| now < *u) {
-                    return Ok(cap + 1);
+            if let Ok(mut until) = self.until.lock() {
+                match until.get(&key) {
+                    Some(u) if now < *u => return Ok(cap + 1),
+                    // Lapsed: this caller counts again, and the requests that come meanwhile keep
+                    // the remembered answer rather than all counting at once.
+                    Some(_) => {
+                        until.insert(key.clone(), now + keep);
+                    }
+                    None => {}
                 }
             }
         }
         let counted = count()?;
-        if keep_seconds > 0 && counted > cap {
+        if keep_seconds > 0 {
             if let Ok(mut until) = self.until.lock() {
-                if until.len() >= CAPPED_COUNTS_KEPT {
-                    until.clear();
+                if counted > cap {
+                    if until.len() >= CAPPED_COUNTS_KEPT {
+                        until.clear();
+                    }
+                    until.insert(key, now + keep);
+                } else {
+                    until.remove(&key);
                 }
-                until.insert(key, now + chrono::TimeDelta::seconds(keep_seconds));
             }
         }
         Ok(counted)
@@ -216,5 +228,28 @@ mod capped_count_tests {
         // 0 seconds: always counted.
         assert_eq!(counts.count("c".into(), at(0), 0, 5, count(6)).unwrap(), 6);
         assert_eq!(counts.count("c".into(), at(0), 0, 5, count(1)).unwrap(), 1);
+    }
+
+    #[test]
+    fn when_a_remembered_count_lapses_one_request_counts_and_the_others_keep_the_answer() {
+        let counts = CappedCounts::default();
+        let t0 = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap().and_hms_opt(12, 0, 0).unwrap();
+        let at = |s: i64| t0 + chrono::TimeDelta::seconds(s);
+        assert_eq!(counts.count("q".into(), at(0), 10, 5, || Ok(9)).unwrap(), 9);
+        let others = Cell::new(0);
+        // The lapsed count is under way when another request asks: it does not count too.
+        let first = counts
+            .count("q".into(), at(10), 10, 5, || {
+                let during = counts.count("q".into(), at(10), 10, 5, || {
+                    others.set(others.get() + 1);
+                    Ok(1)
+                });
+                assert_eq!(during.unwrap(), 6, "the remembered answer: more than the cap");
+                Ok(3)
+            })
+            .unwrap();
+        assert_eq!((first, others.get()), (3, 0));
+        // Now under the cap, it is counted afresh every time.
+        assert_eq!(counts.count("q".into(), at(11), 10, 5, || Ok(2)).unwrap(), 2);
     }
 }

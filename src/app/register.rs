@@ -9,12 +9,17 @@ use chrono::NaiveDate;
 use super::community::ObservationView;
 use super::{AppContext, Page, PageRequest};
 use crate::db::cases as case_repo;
-use crate::db::models::{Application, Condition, EnforcementAction, Milestone, Provision, RequestedDerogation, Zone};
+use crate::db::models::{
+    Application, Condition, EnforcementAction, InformationRequest, InformationRequestAttachment, Milestone, Provision,
+    RequestedDerogation, Screening, Zone,
+};
 use crate::db::register::{self as repo, RegisterFilter};
-use crate::db::{community, monitoring, users, DbConn};
+use crate::db::{community, information, monitoring, users, DbConn};
 use crate::domain::case::Status;
 use crate::domain::community::{AttestationStance, Visibility};
+use crate::domain::decision::ScreeningCriterion;
 use crate::domain::monitoring::EvidenceOutcome;
+use crate::domain::redaction::without_personal_data;
 use crate::error::{AppError, AppResult};
 
 /// A register entry: the case and what is public about its context.
@@ -103,6 +108,47 @@ pub struct TrialRecord {
     pub enforcement: Vec<EnforcementAction>,
     pub observations: Vec<ObservationView>,
     pub evaluation: Option<case_repo::EvaluationRecord>,
+    /// The screening: each criterion's latest outcome, in the order of the criteria, with its
+    /// note (personal data removed).
+    pub screening: Vec<Screening>,
+    /// The information requests with their answers (personal data removed) and the files the
+    /// inspector published with the notice.
+    pub information: Vec<PublicExchange>,
+}
+
+/// An information request as published.
+#[derive(Debug, Clone)]
+pub struct PublicExchange {
+    pub request: InformationRequest,
+    pub documents: Vec<InformationRequestAttachment>,
+}
+
+/// The latest outcome of each criterion, in the criteria's order, notes without personal data.
+fn public_screening(rows: Vec<Screening>) -> Vec<Screening> {
+    let mut latest: Vec<Screening> = Vec::new();
+    for row in rows.into_iter().rev() {
+        if !latest.iter().any(|s| s.criterion == row.criterion) {
+            latest.push(Screening { note: without_personal_data(&row.note), ..row });
+        }
+    }
+    latest.sort_by_key(|s| ScreeningCriterion::ALL.iter().position(|c| *c == s.criterion));
+    latest
+}
+
+/// The case's requests with answers and questions without personal data, and its published files.
+fn public_exchanges(c: &mut DbConn, case_id: i64) -> diesel::QueryResult<Vec<PublicExchange>> {
+    let files = information::attachments_of_case(c, case_id)?;
+    Ok(case_repo::information_requests(c, case_id)?
+        .into_iter()
+        .map(|r| PublicExchange {
+            documents: files.iter().filter(|f| f.public && f.information_request_id == r.id).cloned().collect(),
+            request: InformationRequest {
+                question: without_personal_data(&r.question),
+                answer: r.answer.as_deref().map(without_personal_data),
+                ..r
+            },
+        })
+        .collect())
 }
 
 pub async fn trial(ctx: &AppContext, reference: String) -> AppResult<TrialRecord> {
@@ -162,6 +208,8 @@ pub async fn trial(ctx: &AppContext, reference: String) -> AppResult<TrialRecord
                 enforcement: case_repo::enforcement_actions(c, app.id)?,
                 observations,
                 evaluation: case_repo::evaluation(c, app.id)?,
+                screening: public_screening(case_repo::screenings(c, app.id)?),
+                information: public_exchanges(c, app.id)?,
                 entry: entries(c, vec![app])?.remove(0),
             };
             Ok(record)

@@ -34,6 +34,7 @@ pub fn insert_attachment(c: &mut DbConn, new: &NewAttachment<'_>) -> QueryResult
             attachments::sha256,
             attachments::created_at,
             attachments::sent_with,
+            attachments::public,
         ))
         .get_result(c)
 }
@@ -60,4 +61,12 @@ pub fn find_attachment(c: &mut DbConn, id: i64) -> QueryResult<Option<(Informati
 
 pub fn attachment_bytes(c: &mut DbConn, id: i64) -> QueryResult<Option<Vec<u8>>> {
     attachments::table.find(id).select(attachments::bytes).first(c).optional()
+}
+
+/// Publishes a file with the decision notice or withdraws it; whether a row changed.
+pub fn set_public(c: &mut DbConn, id: i64, public: bool) -> QueryResult<bool> {
+    diesel::update(attachments::table.find(id).filter(attachments::public.ne(public)))
+        .set(attachments::public.eq(public))
+        .execute(c)
+        .map(|n| n == 1)
 }

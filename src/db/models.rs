@@ -309,6 +309,8 @@ pub struct InformationRequestAttachment {
     pub created_at: NaiveDateTime,
     /// Who sent it: the inspector with the question, or the applicant with the answer.
     pub sent_with: AttachmentSide,
+    /// Published with the decision notice by the assigned inspector.
+    pub public: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]

@@ -239,6 +239,7 @@ diesel::table! {
         bytes -> Binary,
         created_at -> Timestamp,
         sent_with -> Text,
+        public -> Bool,
     }
 }
 

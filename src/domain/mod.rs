@@ -10,6 +10,7 @@ pub mod community;
 pub mod decision;
 pub mod monitoring;
 pub mod policy;
+pub mod redaction;
 pub mod validation;
 
 pub use validation::{FieldError, FieldErrors};

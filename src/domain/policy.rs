@@ -100,6 +100,8 @@ pub enum CaseRequest {
     Moderate,
     /// Read the public parts of a trial (conditions, milestones, published observations).
     ReadPublicTrial,
+    /// Publish a file of an information request with the decision notice, or withdraw it.
+    PublishDocument,
 }
 
 /// Who may do what with a case (`access.md`). Those who may not see the case at all get `Hidden`,
@@ -153,7 +155,8 @@ pub fn authorize_case(actor: Option<&Actor>, request: CaseRequest, case: &CaseFa
             | A::Extend
             | A::Complete,
         )
-        | CaseRequest::ReviewMilestone => allow_if(is_assigned),
+        | CaseRequest::ReviewMilestone
+        | CaseRequest::PublishDocument => allow_if(is_assigned),
     }
 }
 
@@ -272,6 +275,29 @@ mod tests {
             Err(Refusal::EmailUnverified)
         );
         assert_eq!(authorize_case(Some(&unverified), CaseRequest::Act(A::Edit), &draft), Ok(()));
+    }
+
+    #[test]
+    fn only_the_assigned_inspector_publishes_documents_with_the_notice() {
+        let (author, assigned, other_inspector, admin) =
+            (who(10, Role::Innovator), who(20, Role::Inspector), who(21, Role::Inspector), who(30, Role::Admin));
+        for status in [Status::Approved, Status::Refused, Status::Active] {
+            let case = facts(status);
+            assert_eq!(authorize_case(Some(&assigned), CaseRequest::PublishDocument, &case), Ok(()));
+            for refused in [&author, &other_inspector, &admin] {
+                assert_eq!(
+                    authorize_case(Some(refused), CaseRequest::PublishDocument, &case),
+                    Err(Refusal::Forbidden),
+                    "{:?} on {status}",
+                    refused.role
+                );
+            }
+            assert_eq!(
+                authorize_case(Some(&who(40, Role::Community)), CaseRequest::PublishDocument, &case),
+                Err(Refusal::Hidden)
+            );
+            assert_eq!(authorize_case(None, CaseRequest::PublishDocument, &case), Err(Refusal::Unauthenticated));
+        }
     }
 
     #[test]

@@ -30,7 +30,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(update)
         .service(history)
         .service(milestones)
-        .service(information_attachment);
+        .service(information_attachment)
+        .service(publish_attachment);
 }
 
 /// Start a draft application (innovator).
@@ -231,4 +232,28 @@ pub async fn information_attachment(
 ) -> AppResult<HttpResponse> {
     let (attachment, bytes) = cases::information_attachment(&ctx, &user.0, aid.into_inner()).await?;
     Ok(super::upload::download(&attachment.file_name, &attachment.content_type, bytes))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicBody {
+    /// `true` publishes the file with the decision notice; `false` withdraws it.
+    pub public: bool,
+}
+
+/// Publish a file of an information request with the case's decision notice, or withdraw it
+/// (the assigned inspector). Once the case is on the register, anyone can download a published
+/// file from `GET /register/{reference}/documents/{id}`; its contents are published as they are.
+#[utoipa::path(tag = "applications", security(("bearer" = [])), request_body = PublicBody,
+    params(("aid" = i64, Path, description = "Attachment id")),
+    responses((status = 200, body = super::case_dto::AttachmentResponse)))]
+#[put("/information-request-attachments/{aid}/public")]
+pub async fn publish_attachment(
+    ctx: web::Data<AppContext>,
+    user: AuthUser,
+    aid: web::Path<i64>,
+    body: web::Json<PublicBody>,
+) -> AppResult<HttpResponse> {
+    let file = crate::app::documents::set_public(&ctx, &user.0, aid.into_inner(), body.into_inner().public).await?;
+    Ok(HttpResponse::Ok().json(super::case_dto::AttachmentResponse::from(file)))
 }

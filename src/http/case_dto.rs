@@ -79,6 +79,9 @@ pub struct AttachmentResponse {
     pub size_bytes: i64,
     pub sha256: String,
     pub url: String,
+    /// Published with the decision notice by the assigned inspector (downloadable from the
+    /// register once the case is decided).
+    pub public: bool,
 }
 
 impl From<InformationRequestAttachment> for AttachmentResponse {
@@ -91,6 +94,7 @@ impl From<InformationRequestAttachment> for AttachmentResponse {
             content_type: a.content_type,
             size_bytes: a.size_bytes,
             sha256: a.sha256,
+            public: a.public,
         }
     }
 }

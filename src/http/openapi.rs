@@ -64,7 +64,19 @@ pub fn document(paths: Paths, schemas: Vec<(String, RefOr<Schema>)>) -> utoipa::
         }
     }
     unique_operation_ids(&mut doc);
+    describe_csv_columns(&mut doc);
     doc
+}
+
+/// The CSV export's description lists its columns, from the list the export writes its header
+/// row from (`CSV_COLUMNS`), so the two cannot drift apart.
+fn describe_csv_columns(doc: &mut utoipa::openapi::OpenApi) {
+    let Some(item) = doc.paths.paths.get_mut("/api/v1/register.csv") else { return };
+    let Some(op) = item.get.as_mut() else { return };
+    let columns: String =
+        super::register::CSV_COLUMNS.iter().map(|(name, meaning)| format!("| `{name}` | {meaning} |\n")).collect();
+    let before = op.description.take().unwrap_or_default();
+    op.description = Some(format!("{before}\n\n| column | meaning |\n|---|---|\n{columns}"));
 }
 
 /// Handlers are named after what they do (`list`, `get`); where two resources share a name, the

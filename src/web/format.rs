@@ -31,6 +31,15 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("label", label_filter);
     env.add_filter("status_tag", status_tag_filter);
     env.add_filter("days_left", days_left_filter);
+    env.add_filter("quarter", |v: Value| on_text(v, quarter));
+}
+
+/// A calendar quarter such as `2027-Q1` in words: "January to March 2027".
+pub fn quarter(q: &str) -> Option<String> {
+    let (year, n) = q.split_once("-Q")?;
+    let n: usize = n.parse().ok().filter(|n| (1..=4).contains(n))?;
+    let year: i32 = year.parse().ok()?;
+    Some(format!("{} to {} {year}", MONTHS[(n - 1) * 3], MONTHS[(n - 1) * 3 + 2]))
 }
 
 const MONTHS: [&str; 12] = [
@@ -273,6 +282,13 @@ mod tests {
 
     fn one(filter: &str, value: serde_json::Value) -> String {
         render(&format!("{{{{ v|{filter} }}}}"), json!({ "v": value }))
+    }
+
+    #[test]
+    fn quarters_read_as_their_months() {
+        assert_eq!(one("quarter", json!("2027-Q1")), "January to March 2027");
+        assert_eq!(one("quarter", json!("2026-Q4")), "October to December 2026");
+        assert_eq!(one("quarter", json!("2026-Q5")), "2026-Q5", "shown unchanged when it is not a quarter");
     }
 
     #[test]

@@ -64,6 +64,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/").route(web::get().to(public::home)))
         .service(web::resource("/register").route(web::get().to(public::register)))
         .service(web::resource("/register/{reference}").route(web::get().to(public::trial)))
+        .service(web::resource("/register/{reference}/documents/{id}").route(web::get().to(public::document)))
         .service(web::resource("/stats").route(web::get().to(public::stats)))
         .service(web::resource("/learning").route(web::get().to(public::learning)))
         .configure(info::routes)

@@ -4,8 +4,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::charts::bars;
-use super::format::label;
+use super::charts::{bars, paired_bars, PERCENT};
+use super::format::{self, label};
 use super::render_string;
 use crate::app::{catalogue, register, stats, AppContext, PageRequest};
 use crate::domain::account::OrganisationKind;
@@ -15,8 +15,14 @@ use crate::error::{AppError, AppResult};
 use crate::http::input::PageParams;
 use crate::http::register::{cacheable, parse_filter, RegisterEntryResponse, RegisterParams, TrialResponse};
 
-pub const TEMPLATES: &[(&str, &str)] =
-    crate::page_templates!["register.html", "trial.html", "stats.html", "learning.html"];
+pub const TEMPLATES: &[(&str, &str)] = crate::page_templates![
+    "register.html",
+    "trial.html",
+    "trial_proposal.html",
+    "trial_assessment.html",
+    "stats.html",
+    "learning.html"
+];
 
 fn html(req: &HttpRequest, page: String) -> HttpResponse {
     cacheable(req, "text/html; charset=utf-8", page.into_bytes(), Vec::new())
@@ -124,13 +130,43 @@ pub async fn trial(
     Ok(html(&req, render_string("trial.html", json!({ "t": t }))?))
 }
 
+/// A file published with a decision notice, for the page's download links.
+pub async fn document(ctx: web::Data<AppContext>, path: web::Path<(String, i64)>) -> AppResult<HttpResponse> {
+    let (reference, id) = path.into_inner();
+    let (file, bytes) = crate::app::documents::public_document(&ctx, reference, id).await?;
+    Ok(crate::http::upload::download(&file.file_name, &file.content_type, bytes))
+}
+
+/// Quarters the decisions chart shows: the latest two years (the table below it has them all).
+const CHART_QUARTERS: usize = 8;
+
 pub async fn stats(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<HttpResponse> {
     let s = stats::stats(&ctx).await?;
+    let pct = |share: Option<f64>| share.map(|r| (r * 100.0).round()).unwrap_or(0.0);
+    let mut quarters: Vec<(String, f64, f64)> = Vec::new();
+    for r in &s.decisions_by_quarter.value {
+        match quarters.last_mut() {
+            Some(q) if q.0 == r.quarter => {
+                q.1 += r.decided as f64;
+                q.2 += r.approved as f64;
+            }
+            _ => quarters.push((r.quarter.clone(), r.decided as f64, r.approved as f64)),
+        }
+    }
+    let first = quarters.len().saturating_sub(CHART_QUARTERS);
+    let recent: Vec<(String, f64, f64)> =
+        quarters[first..].iter().map(|(q, d, a)| (format::quarter(q).unwrap_or_else(|| q.clone()), *d, *a)).collect();
     let charts = json!({
         "inclusion": bars(
-            "Approvals by applicant kind",
-            &s.inclusion.value.iter().map(|r| (label(&r.applicant_kind).into_owned(), r.approved as f64)).collect::<Vec<_>>(),
-            "approved",
+            "Approval rate by applicant kind",
+            &s.inclusion.value.iter().filter(|r| r.decided > 0).map(|r| (label(&r.applicant_kind).into_owned(), pct(r.approval_rate))).collect::<Vec<_>>(),
+            PERCENT,
+        ),
+        "quarters": paired_bars("Decisions and approvals by quarter", &recent, ("Decisions", "Approvals"), ""),
+        "within_target": bars(
+            "Decisions within target by applicant kind",
+            &s.timeliness.value.within_target.iter().map(|r| (label(&r.applicant_kind).into_owned(), pct(r.share_within_target))).collect::<Vec<_>>(),
+            PERCENT,
         ),
         "zones": bars(
             "Trials by zone",
@@ -149,7 +185,8 @@ pub async fn stats(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<Ht
         ),
     });
     let sv = serde_json::to_value(&s).map_err(AppError::internal)?;
-    Ok(html(&req, render_string("stats.html", json!({ "s": sv, "charts": charts }))?))
+    let chart_from = quarters.get(first).map(|q| q.0.clone());
+    Ok(html(&req, render_string("stats.html", json!({ "s": sv, "charts": charts, "chart_from": chart_from }))?))
 }
 
 pub async fn learning(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult<HttpResponse> {

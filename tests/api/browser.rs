@@ -74,6 +74,40 @@ async fn the_register_in_a_real_browser_is_usable_and_accessible() {
     assert!(stdout.contains("browser: all checks passed"));
 }
 
+/// The public pages a visitor reads, as `public.mjs` checks them with JavaScript and without: the
+/// register, a decision notice with a question and its answer, the statistics, learning and open
+/// data pages.
+#[tokio::test]
+async fn the_public_pages_read_well_in_a_real_browser_on_a_phone_and_a_desktop() {
+    let Some((dir, chromium)) = browser() else { return };
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = case_in_assessment(&app, &w).await;
+    let asked =
+        transition(&app, id, "information-requests", &w.inspector, json!({"question": "Who maintains the panels?"}))
+            .await;
+    let rid = asked["information_requests"][0]["id"].as_i64().unwrap();
+    transition(
+        &app,
+        id,
+        &format!("information-requests/{rid}/answer"),
+        &w.innovator,
+        json!({"answer": "Our installer."}),
+    )
+    .await;
+    transition(&app, id, "approve", &w.inspector, approval(&app, 0, 12)).await;
+    transition(&app, id, "start", &w.innovator, json!({})).await;
+    let refused = case_in_assessment(&app, &w).await;
+    transition(&app, refused, "refuse", &w.inspector, json!({"reasons": "Harm to the conservation area."})).await;
+    let (_, case) = current(&app, id, &w.inspector).await;
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    for variant in ["js", "nojs"] {
+        let options =
+            json!({ "base": app.address, "variant": variant, "shots": shots, "reference": case["reference"] });
+        part(&dir, &chromium, "public.mjs", &options, "read").await;
+    }
+}
+
 /// One part of a journey script (`innovator.mjs`, `staff.mjs`) with `options` and its `phase`;
 /// returns what the script reported (`RESULT {...}`).
 async fn part(dir: &Path, chromium: &str, script: &str, options: &Value, phase: &str) -> Value {

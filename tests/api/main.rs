@@ -16,6 +16,7 @@ mod casework_queue;
 mod catalogue;
 mod cli;
 mod contract;
+mod decision_notice;
 mod email;
 mod helpers;
 mod http_basics;

@@ -164,12 +164,21 @@ async fn open_data_and_caching() {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let headers: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
     assert_eq!(headers[0], "reference");
-    assert_eq!(headers.len(), 16);
+    assert_eq!(headers.len(), 17);
+    assert_eq!(headers[16], "url");
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 2);
     assert!(text.contains("\r\n"), "RFC 4180 line endings");
     assert!(!text.contains('@'));
     assert!(rows.iter().any(|r| r[0] == *t["reference"].as_str().unwrap() && &r[11] == "BS1"));
+    // Each row links to its page on this service, as an absolute address.
+    for row in &rows {
+        assert_eq!(
+            row[16],
+            format!("{}/register/{}", app.ctx.settings.base_url.trim_end_matches('/'), &row[0]),
+            "{row:?}"
+        );
+    }
 
     let r = app.get("/api/v1/register/feed.atom", None).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -321,7 +330,46 @@ async fn statistics_from_a_known_set_of_cases() {
         learning[0]["findings"][0]["lessons"],
         "Front-slope panels with black frames were not noticed by residents."
     );
+
+    // Decisions by quarter: one row per quarter and applicant kind, from the decision dates.
+    let register: Vec<Value> = app.get("/api/v1/register", None).await.json().await.unwrap();
+    let mut expected: std::collections::BTreeMap<(String, String), (i64, i64)> = Default::default();
+    for e in &register {
+        let on = chrono::NaiveDate::parse_from_str(e["decided_on"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+        use chrono::Datelike;
+        let quarter = format!("{}-Q{}", on.year(), on.month0() / 3 + 1);
+        let row = expected.entry((quarter, e["applicant_kind"].as_str().unwrap().to_string())).or_default();
+        row.0 += 1;
+        row.1 += i64::from(e["decision"] == "approved");
+    }
+    let rows: Vec<((String, String), (i64, i64))> = s["decisions_by_quarter"]["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                (r["quarter"].as_str().unwrap().to_string(), r["applicant_kind"].as_str().unwrap().to_string()),
+                (r["decided"].as_i64().unwrap(), r["approved"].as_i64().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(rows, expected.into_iter().collect::<Vec<_>>());
+    assert_eq!(rows.iter().map(|r| r.1 .0).sum::<i64>(), 3);
+
+    // The page draws rates where it talks of rates, and the quarters in words.
+    let page = app.get("/stats", None).await.text().await.unwrap();
+    assert!(page.contains("Approval rate by applicant kind"));
+    assert!(page.contains("Community-owned enterprise: 50%; SME: 100%"), "the rates chart describes its rates");
+    assert!(page.contains("Decisions and approvals by quarter"));
+    let (quarter, _) = &rows[0].0;
+    let words = sandbox_quarter_words(quarter);
+    assert!(page.contains(&words), "{words} on the statistics page");
     let _ = (b, d);
+}
+
+/// `2027-Q1` as the page writes it.
+fn sandbox_quarter_words(q: &str) -> String {
+    sandbox::web::format::quarter(q).unwrap()
 }
 
 #[tokio::test]
@@ -347,7 +395,11 @@ async fn the_pages_people_read_work_without_javascript() {
                 "{path}"
             );
             assert!(!html.contains("<script"), "{path} needs no JavaScript");
-            assert!(!html.contains("https://"), "{path} loads nothing from elsewhere");
+            // Links to elsewhere (the licence) are fine; nothing is loaded from there.
+            assert!(
+                !html.contains("src=\"http") && !html.contains("stylesheet\" href=\"http"),
+                "{path} loads nothing from elsewhere"
+            );
             html
         }
     };
@@ -413,4 +465,31 @@ async fn statistics_are_reused_for_their_cache_period_and_say_when_they_were_com
     }
     assert_ne!(fresh["computed_at"], first["computed_at"], "the background computation replaced it");
     assert_eq!(fresh["inclusion"]["value"][0]["decided"], 1);
+}
+
+#[tokio::test]
+async fn the_open_data_page_describes_every_column_and_field_and_the_licence() {
+    let app = spawn_app().await;
+    let page = app.get("/open-data", None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap().replace("&#x2f;", "/");
+    assert!(page.contains("<title>Open data – Planning Sandbox</title>"));
+    assert!(page.contains("Open Government Licence v3.0"));
+    let home = app.get("/", None).await.text().await.unwrap().replace("&#x2f;", "/");
+    assert!(home.contains("href=\"/open-data\""), "every page's footer links to it");
+    let csv = app.get("/api/v1/register.csv", None).await.text().await.unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let openapi: Value = app.get("/api/openapi.json", None).await.json().await.unwrap();
+    let described = openapi["paths"]["/api/v1/register.csv"]["get"]["description"].as_str().unwrap().to_string();
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/OPEN_DATA.md")).unwrap();
+    for column in &header {
+        assert!(page.contains(&format!("<code>{column}</code>")), "the page describes {column}");
+        assert!(described.contains(&format!("`{column}`")), "the OpenAPI description names {column}");
+        assert!(docs.contains(&format!("`{column}`")), "docs/OPEN_DATA.md names {column}");
+    }
+    let words = described.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("Open Government Licence v3.0") && words.contains("RFC 4180"), "{words}");
+    for field in ["Entry title", "Entry link", "Entry updated"] {
+        assert!(page.contains(field), "the page describes the feed's {field}");
+    }
 }

@@ -180,6 +180,8 @@ pub(super) fn compute(c: &mut DbConn, now: NaiveDateTime) -> QueryResult<Stats> 
     let accepted: i64 = milestones::table.filter(milestones::status.eq("accepted")).count().get_result(c)?;
     let overdue: i64 = milestones::table.filter(milestones::status.eq("overdue")).count().get_result(c)?;
 
+    let decisions_by_quarter = super::series::by_quarter(c)?;
+
     // Compliance.
     let conditions_by_status: BTreeMap<String, i64> = conditions::table
         .group_by(conditions::status)
@@ -244,6 +246,10 @@ pub(super) fn compute(c: &mut DbConn, now: NaiveDateTime) -> QueryResult<Stats> 
                 milestones_late: accepted - on_time + overdue,
                 within_target,
             },
+        },
+        decisions_by_quarter: Figure {
+            definition: "Per calendar quarter of the decision and applicant kind: decisions (approvals and refusals, including refusals at screening) and approvals.",
+            value: decisions_by_quarter,
         },
         conditions_by_status: Figure {
             definition: "Community-benefit conditions of all trials by status: pending, evidence_submitted, met, overdue, breached, waived.",

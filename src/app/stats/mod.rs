@@ -8,6 +8,7 @@
 
 mod compute;
 mod learning;
+mod series;
 
 pub use compute::{median, percentile, percentile_rank};
 pub use learning::{learning, Finding, LearningEntry, FINDINGS_PER_PROVISION};
@@ -62,6 +63,17 @@ pub struct WithinTargetRow {
     pub share_within_target: Option<f64>,
 }
 
+/// Decisions in one calendar quarter by applicants of one kind.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct QuarterRow {
+    /// The calendar quarter of the decisions, e.g. `2027-Q1` (January to March 2027).
+    pub quarter: String,
+    pub applicant_kind: String,
+    /// Approvals and refusals.
+    pub decided: i64,
+    pub approved: i64,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Carbon {
     pub estimated_annual_tco2e: f64,
@@ -88,6 +100,8 @@ pub struct Stats {
     pub trials_by_planning_authority: Figure<Vec<PlaceRow>>,
     #[schema(value_type = Object)]
     pub timeliness: Figure<Timeliness>,
+    #[schema(value_type = Object)]
+    pub decisions_by_quarter: Figure<Vec<QuarterRow>>,
     #[schema(value_type = Object)]
     pub conditions_by_status: Figure<BTreeMap<String, i64>>,
     #[schema(value_type = Object)]

@@ -9,6 +9,21 @@ use crate::app::AppContext;
 use crate::domain::FieldErrors;
 use crate::error::AppResult;
 
+/// What each part of the feed and of its entries holds, for the open data page.
+pub const FEED_FIELDS: [(&str, &str); 8] = [
+    ("feed id, title, updated", "The feed's address; \"Planning Sandbox register\"; the time of its newest event."),
+    ("feed links", "self: the feed; alternate: the register page."),
+    ("entry id", "A permanent address of the event (one entry per event, never reused)."),
+    (
+        "entry title",
+        "The reference, what happened (Approved, Refused, Trial started, Trial suspended, Trial reinstated, Derogations revoked, Trial completed) and the trial's title.",
+    ),
+    ("entry updated", "When it happened (UTC)."),
+    ("entry link", "The trial's page (the decision notice)."),
+    ("entry summary", "The status the case moved to."),
+    ("size", "The latest 50 events; with the register's filters, the events of the 50 matching entries decided last."),
+];
+
 fn describe(action: &str, to: &str) -> &'static str {
     match (action, to) {
         ("application.approved", _) => "Approved",

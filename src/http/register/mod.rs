@@ -6,11 +6,15 @@
 
 mod atom;
 mod export;
+mod notice;
 mod statistics;
 mod trial_page;
 
-pub use atom::feed;
+pub use atom::{feed, FEED_FIELDS};
 pub use export::{csv, CSV_COLUMNS};
+pub use notice::{
+    document_url, published_document, PublicDocument, PublicInformationRequest, PublicProposal, PublicScreening,
+};
 pub use statistics::{learning, stats};
 pub use trial_page::{
     trial, PublicAttestation, PublicConditionResponse, PublicDerogation, PublicEnforcement, PublicEvaluation,
@@ -39,7 +43,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     // The feed and the export before `/register/{reference}`, which would take their names.
-    cfg.service(list).service(csv).service(feed).service(trial).service(stats).service(learning);
+    cfg.service(list)
+        .service(csv)
+        .service(feed)
+        .service(trial)
+        .service(published_document)
+        .service(stats)
+        .service(learning);
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::notice::{PublicInformationRequest, PublicProposal, PublicScreening};
 use super::{cacheable, RegisterEntryResponse};
 use crate::app::register::{self, TrialRecord};
 use crate::app::AppContext;
@@ -114,12 +115,24 @@ pub struct TrialResponse {
     pub enforcement_actions: Vec<PublicEnforcement>,
     pub observations: Vec<PublicObservation>,
     pub evaluation: Option<PublicEvaluation>,
+    /// What the applicant proposed.
+    pub proposal: PublicProposal,
+    /// Each screening criterion's outcome (empty before screening).
+    pub screening: Vec<PublicScreening>,
+    /// The inspector's questions and the applicant's answers, with the files the inspector
+    /// published; email addresses, phone numbers and full postcodes are removed.
+    pub information_requests: Vec<PublicInformationRequest>,
 }
 
 impl From<TrialRecord> for TrialResponse {
     fn from(t: TrialRecord) -> Self {
         let decision_reasons = t.entry.app.decision_reasons.clone();
+        let proposal = PublicProposal::from(&t.entry.app);
+        let reference = t.entry.app.reference.clone().unwrap_or_default();
         TrialResponse {
+            proposal,
+            screening: t.screening.into_iter().map(Into::into).collect(),
+            information_requests: t.information.into_iter().map(|e| super::notice::exchange(&reference, e)).collect(),
             entry: t.entry.into(),
             decision_reasons,
             inspector: t.inspector_name,

@@ -5,6 +5,7 @@
 //! (`assign`), screening with its check page (`screening`), request information (`information`).
 
 mod assign;
+mod documents;
 mod information;
 mod screening;
 mod tabs;
@@ -33,6 +34,7 @@ pub const TEMPLATES: &[(&str, &str)] = crate::page_templates![
     "casework/case_screening.html",
     "casework/case_screening_check.html",
     "casework/case_request_information.html",
+    "casework/case_document.html",
 ];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -42,6 +44,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     assign::routes(cfg);
     screening::routes(cfg);
     information::routes(cfg);
+    documents::routes(cfg);
 }
 
 /// What the button or link of each action says.
@@ -118,7 +121,13 @@ pub(super) async fn case_page(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let file: CaseFile = case_file::case_file(ctx, who.actor(), id).await?;
-    let context = json!({ "case": summary_json(&file.view, who), "tabs": tabs::tabs_json(&file) });
+    let publishes = crate::domain::policy::authorize_case(
+        Some(who.actor()),
+        crate::domain::policy::CaseRequest::PublishDocument,
+        &crate::app::tx::facts_of(&file.view.app),
+    )
+    .is_ok();
+    let context = json!({ "case": summary_json(&file.view, who), "tabs": tabs::tabs_json(&file, publishes) });
     page_status(&who.visitor, status, "casework/case.html", with_notice(context, notice))
 }
 

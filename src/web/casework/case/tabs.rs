@@ -11,11 +11,12 @@ use crate::domain::community::{AttestationStance, Visibility};
 use crate::domain::decision::AttachmentSide;
 use crate::web::events::{event_detail, event_text};
 
-pub(super) fn tabs_json(file: &CaseFile) -> Value {
+/// `publishes`: whether the viewer may publish the case's files with the decision notice.
+pub(super) fn tabs_json(file: &CaseFile, publishes: bool) -> Value {
     json!({
         "application": application(file),
         "screening": screening(file),
-        "requests": requests(file),
+        "requests": requests(file, publishes),
         "decision": decision(file),
         "monitoring": monitoring(file),
         "community": community(file),
@@ -52,15 +53,16 @@ fn screening(file: &CaseFile) -> Value {
     json!({ "rows": rows })
 }
 
-fn requests(file: &CaseFile) -> Value {
+fn requests(file: &CaseFile, publishes: bool) -> Value {
     let view = &file.view;
     let files = |rid: i64, side: AttachmentSide| -> Vec<Value> {
         view.information_attachments
             .iter()
             .filter(|a| a.information_request_id == rid && a.sent_with == side)
             .map(|a| {
-                json!({ "name": a.file_name, "size": a.size_bytes,
-                        "href": format!("/casework/{}/attachments/{}", view.app.id, a.id) })
+                json!({ "name": a.file_name, "size": a.size_bytes, "public": a.public,
+                        "href": format!("/casework/{}/attachments/{}", view.app.id, a.id),
+                        "publish": publishes.then(|| format!("/casework/{}/documents/{}", view.app.id, a.id)) })
             })
             .collect()
     };

@@ -1,0 +1,1 @@
+ALTER TABLE information_request_attachments DROP COLUMN public;
