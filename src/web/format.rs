@@ -32,6 +32,17 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("status_tag", status_tag_filter);
     env.add_filter("days_left", days_left_filter);
     env.add_filter("quarter", |v: Value| on_text(v, quarter));
+    env.add_filter("code_spans", |v: Value| Value::from_safe_string(code_spans(&v.to_string())));
+}
+
+/// Text with its `backticked` spans as `<code>`, the rest escaped (for descriptions written once
+/// for the OpenAPI document, in Markdown, and shown on a page).
+pub fn code_spans(text: &str) -> String {
+    escape_html(text)
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { format!("<code>{part}</code>") } else { part.to_string() })
+        .collect()
 }
 
 /// A calendar quarter such as `2027-Q1` in words: "January to March 2027".
@@ -282,6 +293,14 @@ mod tests {
 
     fn one(filter: &str, value: serde_json::Value) -> String {
         render(&format!("{{{{ v|{filter} }}}}"), json!({ "v": value }))
+    }
+
+    #[test]
+    fn backticked_spans_become_code_and_the_rest_is_escaped() {
+        assert_eq!(
+            one("code_spans", json!("`solar_pv` or <b>`a&b`</b>")),
+            "<code>solar_pv</code> or &lt;b&gt;<code>a&amp;b</code>&lt;/b&gt;"
+        );
     }
 
     #[test]

@@ -33,7 +33,13 @@ async fn cookies() -> AppResult<HttpResponse> {
 async fn open_data() -> AppResult<HttpResponse> {
     use crate::http::register::{CSV_COLUMNS, FEED_FIELDS};
     let rows = |list: &[(&str, &str)]| -> Vec<serde_json::Value> {
-        list.iter().map(|(name, meaning)| json!({ "name": name, "meaning": meaning })).collect()
+        // A long column name may wrap after each underscore rather than inside a word.
+        list.iter()
+            .map(|(name, meaning)| {
+                let breakable = super::format::escape_html(name).replace('_', "_<wbr>");
+                json!({ "name": name, "breakable": breakable, "meaning": meaning })
+            })
+            .collect()
     };
     render("open_data.html", json!({ "columns": rows(&CSV_COLUMNS), "feed": rows(&FEED_FIELDS) }))
 }
