@@ -64,6 +64,7 @@ fn describe(request: CaseRequest) -> String {
         CaseRequest::Reply => "reply on this trial".into(),
         CaseRequest::Moderate => "moderate observations".into(),
         CaseRequest::ReadPublicTrial => "read this trial".into(),
+        CaseRequest::Report => "report observations on this trial".into(),
     }
 }
 
