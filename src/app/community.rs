@@ -16,7 +16,7 @@ use crate::db::community::{self as repo, NewObservation};
 use crate::db::models::{Attestation, Observation, ObservationReply, Subscription};
 use crate::db::{catalogue, monitoring, DbConn};
 use crate::domain::account::Role;
-use crate::domain::community::{AttestationStance, Visibility};
+use crate::domain::community::{AttestationStance, ModerationAction, Visibility};
 use crate::domain::policy::{Actor, CaseRequest};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -57,14 +57,17 @@ pub async fn subscriptions(ctx: &AppContext, actor: &Actor) -> AppResult<Vec<Sub
     ctx.db.run(move |c| repo::subscriptions_of(c, user).map_err(AppError::from)).await
 }
 
-pub async fn unfollow(ctx: &AppContext, actor: &Actor, id: i64) -> AppResult<()> {
+/// Stops one of the actor's follows, and says what it was.
+pub async fn unfollow(ctx: &AppContext, actor: &Actor, id: i64) -> AppResult<Subscription> {
     let user = actor.user_id;
     ctx.db
         .write(move |c| {
+            let not_found = || AppError::NotFound("no such subscription".into());
+            let s = repo::subscriptions_of(c, user)?.into_iter().find(|s| s.id == id).ok_or_else(not_found)?;
             if repo::delete_subscription(c, id, user)? {
-                Ok(())
+                Ok(s)
             } else {
-                Err(AppError::NotFound("no such subscription".into()))
+                Err(not_found())
             }
         })
         .await
@@ -118,6 +121,12 @@ fn within_quota(c: &mut DbConn, ctx_quota: i64, user: i64, now: chrono::NaiveDat
         });
     }
     Ok(())
+}
+
+/// Whether the public sees an observation: not hidden by a moderator, nor held back by its
+/// reports until one looks at it.
+pub fn publicly_visible(o: &Observation) -> bool {
+    o.visibility != Visibility::Hidden && o.held_at.is_none()
 }
 
 /// An observation with its replies, as one reader may see it.
@@ -197,7 +206,7 @@ pub async fn reply(
 ) -> AppResult<ObservationReply> {
     tx::write(ctx, actor, move |tx| {
         let (o, app) = held(tx, observation_id, CaseRequest::Reply)?;
-        if o.visibility == Visibility::Hidden {
+        if !publicly_visible(&o) {
             return Err(AppError::NotFound(NO_SUCH_OBSERVATION.into()));
         }
         let body = body?;
@@ -217,8 +226,9 @@ pub async fn reply(
     .await
 }
 
-/// Hides an observation (with a reason) or publishes a redacted text in its place. The original
-/// stays in the record for inspectors and in the audit trail.
+/// Hides an observation (with a reason), publishes a redacted text in its place, or keeps it as
+/// the public sees it. Each takes it off the moderators' list and ends any hold its reports put on
+/// it. The original stays in the record for inspectors and in the audit trail.
 pub async fn moderate(
     ctx: &AppContext,
     actor: &Actor,
@@ -229,21 +239,30 @@ pub async fn moderate(
     tx::write(ctx, actor, move |tx| {
         let (o, app) = held(tx, observation_id, CaseRequest::Moderate)?;
         expected.check(o.version)?;
-        let Moderation { redacted, reason } = input?;
-        let visibility = if redacted.is_some() { Visibility::Redacted } else { Visibility::Hidden };
+        let Moderation { action, redacted, reason } = input?;
+        let (visibility, published) = match action {
+            ModerationAction::Hide => (Visibility::Hidden, None),
+            ModerationAction::Redact => (Visibility::Redacted, redacted.clone()),
+            ModerationAction::Keep => (o.visibility, o.published_body.clone()),
+        };
+        let reason =
+            reason.or_else(|| if action == ModerationAction::Keep { o.moderation_reason.clone() } else { None });
         if !repo::moderate_observation(
             tx.c,
             o.id,
             o.version,
             visibility,
-            redacted.as_deref(),
-            &reason,
+            published.as_deref(),
+            reason.as_deref(),
             tx.actor.user_id,
             tx.now,
         )? {
             return Err(AppError::PreconditionFailed { current_version: o.version + 1 });
         }
-        let details = json!({ "observation_id": o.id, "original": o.body, "published": redacted, "reason": reason });
+        let details = json!({
+            "observation_id": o.id, "action": action, "original": o.body, "published": published,
+            "reason": reason, "was_held": o.held_at.is_some(),
+        });
         // The original text may hold personal data: only staff see this event.
         tx.record(
             &app,
@@ -336,8 +355,7 @@ pub async fn observations(ctx: &AppContext, actor: Option<&Actor>, case_id: i64)
                 return Err(AppError::NotFound(tx::NO_SUCH_APPLICATION.into()));
             }
             let list = repo::observations_of(c, app.id)?;
-            let visible: Vec<Observation> =
-                list.into_iter().filter(|o| moderator || o.visibility != Visibility::Hidden).collect();
+            let visible: Vec<Observation> = list.into_iter().filter(|o| moderator || publicly_visible(o)).collect();
             let ids: Vec<i64> = visible.iter().map(|o| o.id).collect();
             let replies = repo::replies_to(c, &ids)?;
             Ok(visible

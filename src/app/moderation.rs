@@ -1,12 +1,13 @@
-//! The moderators' queue: observations no inspector or admin has acted on yet, oldest first, with
-//! their original text; and one observation as a moderator reads it before hiding or redacting it
+//! The moderators' queue: observations held back by three people's reports first, then those no
+//! inspector or admin has acted on yet, oldest first, with their original text and how many
+//! people reported them; and one observation as a moderator reads it before hiding or redacting it
 //! (the change itself is `community::moderate`).
 
 use super::community::{ObservationView, NO_SUCH_OBSERVATION};
 use super::tx;
 use super::{AppContext, Page, PageRequest};
 use crate::db::community as repo;
-use crate::db::users;
+use crate::db::{reports, users};
 use crate::domain::policy::{authorize, Action, Actor, CaseRequest};
 use crate::error::{AppError, AppResult};
 
@@ -18,6 +19,8 @@ pub struct ModerationItem {
     pub reference: Option<String>,
     pub title: String,
     pub author_name: Option<String>,
+    /// How many people reported it since a moderator last acted on it.
+    pub reports: i64,
 }
 
 fn must_moderate(actor: &Actor) -> AppResult<()> {
@@ -36,6 +39,8 @@ pub async fn queue(ctx: &AppContext, actor: &Actor, page: PageRequest) -> AppRes
             let cases = repo::case_titles(c, &case_ids)?;
             let author_ids: Vec<i64> = rows.iter().map(|o| o.author_id).collect();
             let names = users::display_names(c, &author_ids)?;
+            let ids: Vec<i64> = rows.iter().map(|o| o.id).collect();
+            let times = reports::report_times(c, &ids)?;
             let items = rows
                 .into_iter()
                 .map(|o| {
@@ -45,6 +50,7 @@ pub async fn queue(ctx: &AppContext, actor: &Actor, page: PageRequest) -> AppRes
                         reference,
                         title,
                         author_name: names.get(&o.author_id).cloned(),
+                        reports: reports::reports_since_moderation(&times, o.id, o.moderated_at),
                         view: ObservationView { observation: o, replies: Vec::new(), moderator_view: true },
                     }
                 })
@@ -67,7 +73,9 @@ pub async fn observation(ctx: &AppContext, actor: &Actor, id: i64) -> AppResult<
             tx::authorize(&actor, CaseRequest::Moderate, &app, NO_SUCH_OBSERVATION)?;
             let replies = repo::replies_to(c, &[o.id])?;
             let author_name = users::display_names(c, &[o.author_id])?.remove(&o.author_id);
+            let times = reports::report_times(c, &[o.id])?;
             Ok(ModerationItem {
+                reports: reports::reports_since_moderation(&times, o.id, o.moderated_at),
                 case_id: app.id,
                 reference: app.reference,
                 title: app.title,

@@ -16,7 +16,7 @@ use crate::db::models::{
 use crate::db::register::{self as repo, RegisterFilter};
 use crate::db::{community, information, monitoring, users, DbConn};
 use crate::domain::case::Status;
-use crate::domain::community::{AttestationStance, Visibility};
+use crate::domain::community::AttestationStance;
 use crate::domain::decision::ScreeningCriterion;
 use crate::domain::monitoring::EvidenceOutcome;
 use crate::domain::redaction::without_personal_data;
@@ -95,6 +95,8 @@ pub struct PublicCondition {
     pub confirmations: usize,
     pub disputes: usize,
     pub attestation_comments: Vec<(AttestationStance, String, chrono::NaiveDateTime)>,
+    /// The evidence sent last: what members confirm or dispute.
+    pub latest_evidence: Option<crate::db::models::Evidence>,
 }
 
 /// Everything the trial page and decision notice show.
@@ -175,6 +177,7 @@ pub async fn trial(ctx: &AppContext, reference: String) -> AppResult<TrialRecord
                         .and_then(|e| e.reported_value);
                     let mine: Vec<_> = attestations.iter().filter(|a| a.condition_id == cond.id).collect();
                     PublicCondition {
+                        latest_evidence: evidence.iter().find(|e| e.condition_id == cond.id).cloned(),
                         verified_value,
                         confirmations: mine.iter().filter(|a| a.stance == AttestationStance::Confirm).count(),
                         disputes: mine.iter().filter(|a| a.stance == AttestationStance::Dispute).count(),
@@ -188,7 +191,7 @@ pub async fn trial(ctx: &AppContext, reference: String) -> AppResult<TrialRecord
                 .collect();
             let observations = {
                 let list = community::observations_of(c, app.id)?;
-                let visible: Vec<_> = list.into_iter().filter(|o| o.visibility != Visibility::Hidden).collect();
+                let visible: Vec<_> = list.into_iter().filter(super::community::publicly_visible).collect();
                 let ids: Vec<i64> = visible.iter().map(|o| o.id).collect();
                 let replies = community::replies_to(c, &ids)?;
                 visible

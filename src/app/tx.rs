@@ -65,6 +65,7 @@ fn describe(request: CaseRequest) -> String {
         CaseRequest::Moderate => "moderate observations".into(),
         CaseRequest::ReadPublicTrial => "read this trial".into(),
         CaseRequest::PublishDocument => "publish this case's files".into(),
+        CaseRequest::Report => "report observations on this trial".into(),
     }
 }
 

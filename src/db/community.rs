@@ -133,17 +133,19 @@ pub fn moderate_observation(
     version: i64,
     visibility: crate::domain::community::Visibility,
     published_body: Option<&str>,
-    reason: &str,
+    reason: Option<&str>,
     by: i64,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
+    // A moderator's look ends any hold its reports put on it.
     let n = diesel::update(observations::table.find(id).filter(observations::version.eq(version)))
         .set((
             observations::visibility.eq(visibility),
             observations::published_body.eq(published_body),
-            observations::moderation_reason.eq(Some(reason)),
+            observations::moderation_reason.eq(reason),
             observations::moderated_by.eq(Some(by)),
             observations::moderated_at.eq(Some(now)),
+            observations::held_at.eq(None::<NaiveDateTime>),
             observations::version.eq(version + 1),
         ))
         .execute(c)?;
@@ -237,12 +239,27 @@ pub fn attestations_of_case(c: &mut DbConn, application_id: i64) -> QueryResult<
         .load(c)
 }
 
-/// Observations no moderator has acted on yet (published as written), oldest first.
-pub fn awaiting_moderation(c: &mut DbConn, offset: i64, limit: i64) -> QueryResult<Vec<Observation>> {
+/// What awaits a moderator: observations held back by their reports (first, in the order they
+/// were held), then those no moderator has acted on yet (published as written), oldest first.
+fn awaiting() -> observations::BoxedQuery<'static, super::MultiBackend> {
+    use crate::domain::community::Visibility;
     observations::table
-        .filter(observations::visibility.eq(crate::domain::community::Visibility::Published))
-        .filter(observations::moderated_at.is_null())
-        .order((observations::created_at.asc(), observations::id.asc()))
+        .filter(
+            observations::held_at
+                .is_not_null()
+                .or(observations::visibility.eq(Visibility::Published).and(observations::moderated_at.is_null())),
+        )
+        .into_boxed()
+}
+
+pub fn awaiting_moderation(c: &mut DbConn, offset: i64, limit: i64) -> QueryResult<Vec<Observation>> {
+    awaiting()
+        .order((
+            observations::held_at.is_null().asc(),
+            observations::held_at.asc(),
+            observations::created_at.asc(),
+            observations::id.asc(),
+        ))
         .offset(offset)
         .limit(limit)
         .select(Observation::as_select())
@@ -251,13 +268,7 @@ pub fn awaiting_moderation(c: &mut DbConn, offset: i64, limit: i64) -> QueryResu
 
 /// How many observations await moderation, counted up to `cap` + 1.
 pub fn count_awaiting_moderation(c: &mut DbConn, cap: i64) -> QueryResult<i64> {
-    observations::table
-        .filter(observations::visibility.eq(crate::domain::community::Visibility::Published))
-        .filter(observations::moderated_at.is_null())
-        .select(observations::id)
-        .limit(cap + 1)
-        .load::<i64>(c)
-        .map(|ids| ids.len() as i64)
+    awaiting().select(observations::id).limit(cap + 1).load::<i64>(c).map(|ids| ids.len() as i64)
 }
 
 /// The reference and title of each of these cases.
@@ -271,4 +282,15 @@ pub fn case_titles(
         .select((applications::id, applications::reference, applications::title))
         .load(c)?;
     Ok(rows.into_iter().map(|(id, r, t)| (id, (r, t))).collect())
+}
+
+/// The name of each of these zones.
+pub fn zone_names(c: &mut DbConn, ids: &[i64]) -> QueryResult<std::collections::BTreeMap<i64, String>> {
+    use super::schema::zones;
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(i64, String)> =
+        zones::table.filter(zones::id.eq_any(ids)).select((zones::id, zones::name)).load(c)?;
+    Ok(rows.into_iter().collect())
 }

@@ -432,6 +432,18 @@ pub struct Observation {
     pub moderated_at: Option<NaiveDateTime>,
     pub version: i64,
     pub created_at: NaiveDateTime,
+    /// When its reports held it back from the public until a moderator looks at it.
+    pub held_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = observation_reports)]
+pub struct ObservationReport {
+    pub id: i64,
+    pub observation_id: i64,
+    pub reporter_id: i64,
+    pub reason: Option<String>,
+    pub created_at: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]

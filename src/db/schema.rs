@@ -368,6 +368,17 @@ diesel::table! {
         moderated_at -> Nullable<Timestamp>,
         version -> BigInt,
         created_at -> Timestamp,
+        held_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    observation_reports (id) {
+        id -> BigInt,
+        observation_id -> BigInt,
+        reporter_id -> BigInt,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }
 
@@ -436,6 +447,7 @@ diesel::joinable!(evidence -> conditions (condition_id));
 diesel::joinable!(evidence_files -> evidence (evidence_id));
 diesel::joinable!(attestations -> conditions (condition_id));
 diesel::joinable!(observation_replies -> observations (observation_id));
+diesel::joinable!(observation_reports -> observations (observation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -464,6 +476,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attestations,
     observations,
     observation_replies,
+    observation_reports,
     subscriptions,
     notification_opt_outs,
     web_sessions,

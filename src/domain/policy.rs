@@ -102,6 +102,8 @@ pub enum CaseRequest {
     ReadPublicTrial,
     /// Publish a file of an information request with the decision notice, or withdraw it.
     PublishDocument,
+    /// Report an observation on a public trial as inappropriate (see [`authorize_report`]).
+    Report,
 }
 
 /// Who may do what with a case (`access.md`). Those who may not see the case at all get `Hidden`,
@@ -124,6 +126,12 @@ pub fn authorize_case(actor: Option<&Actor>, request: CaseRequest, case: &CaseFa
         }
         // Anyone can see a public trial's observations; only staff moderate them.
         CaseRequest::Moderate if public && !is_staff => return Err(Refusal::Forbidden),
+        // Anyone signed in with a verified email may report what the public reads; there is
+        // nothing to report on a case that is not a public trial.
+        CaseRequest::Report if public => {
+            return if actor.email_verified { Ok(()) } else { Err(Refusal::EmailUnverified) };
+        }
+        CaseRequest::Report => return Err(Refusal::Hidden),
         _ => {}
     }
     let can_see = is_author || (is_staff && case.status != Status::Draft);
@@ -136,6 +144,7 @@ pub fn authorize_case(actor: Option<&Actor>, request: CaseRequest, case: &CaseFa
         CaseRequest::SubmitEvidence => allow_if(is_author),
         CaseRequest::Monitor => allow_if(is_assigned),
         CaseRequest::Observe => Err(Refusal::Forbidden),
+        CaseRequest::Report => Err(Refusal::Hidden),
         CaseRequest::Reply => allow_if(public && (is_author || actor.role == Role::Inspector)),
         CaseRequest::Moderate => allow_if(is_staff),
         CaseRequest::Act(A::Submit) if is_author && !actor.email_verified => Err(Refusal::EmailUnverified),
@@ -158,6 +167,14 @@ pub fn authorize_case(actor: Option<&Actor>, request: CaseRequest, case: &CaseFa
         | CaseRequest::ReviewMilestone
         | CaseRequest::PublishDocument => allow_if(is_assigned),
     }
+}
+
+/// Whether `actor` may report an observation by `observation_author_id` on `case` as
+/// inappropriate: anyone signed in with a verified email, on a public trial, except its own author
+/// (who can ask a moderator instead). Once per person is the use-case's to check.
+pub fn authorize_report(actor: Option<&Actor>, case: &CaseFacts, observation_author_id: i64) -> Decision {
+    authorize_case(actor, CaseRequest::Report, case)?;
+    allow_if(actor.is_some_and(|a| a.user_id != observation_author_id))
 }
 
 fn allow_if(cond: bool) -> Decision {
@@ -352,6 +369,29 @@ mod tests {
             authorize_case(Some(&who(40, Role::Community)), CaseRequest::Moderate, &active),
             Err(Refusal::Forbidden)
         );
+    }
+
+    #[test]
+    fn reporting_an_observation_needs_a_verified_email_a_public_trial_and_someone_else_s_words() {
+        let observer = 41;
+        let active = facts(Status::Active);
+        for role in Role::ALL {
+            let a = who(50, role);
+            assert_eq!(authorize_report(Some(&a), &active, observer), Ok(()), "{role} may report");
+            let unverified = Actor { email_verified: false, ..a };
+            assert_eq!(authorize_report(Some(&unverified), &active, observer), Err(Refusal::EmailUnverified), "{role}");
+        }
+        assert_eq!(authorize_report(None, &active, observer), Err(Refusal::Unauthenticated));
+        assert_eq!(
+            authorize_report(Some(&who(observer, Role::Community)), &active, observer),
+            Err(Refusal::Forbidden),
+            "not one's own observation"
+        );
+        for &status in Status::ALL.iter().filter(|s| !s.is_public_trial()) {
+            for a in [who(50, Role::Community), who(20, Role::Inspector), who(10, Role::Innovator)] {
+                assert_eq!(authorize_report(Some(&a), &facts(status), observer), Err(Refusal::Hidden), "{status}");
+            }
+        }
     }
 
     #[test]

@@ -13,8 +13,9 @@ use super::dto::utc;
 use super::extract::{AuthUser, MaybeAuthUser};
 use crate::app::community::{self, ObservationView};
 use crate::app::input::community::{
-    AttestationBody, FollowBody, ModerateBody, ObservationBody, PreferencesBody, ReplyBody,
+    AttestationBody, FollowBody, ModerateBody, ObservationBody, PreferencesBody, ReplyBody, ReportBody,
 };
+use crate::app::reports;
 use crate::app::AppContext;
 use crate::db::models::{Attestation, Subscription};
 use crate::domain::community::{AttestationStance, ObservationKind, Visibility};
@@ -25,6 +26,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(post_observation)
         .service(reply)
         .service(moderate)
+        .service(report)
         .service(attest)
         .service(attestations)
         .service(subscriptions)
@@ -77,6 +79,10 @@ pub struct ObservationResponse {
     pub original_body: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderation_reason: Option<String>,
+    /// Inspectors and admins: whether three people's reports hold it back from the public until
+    /// a moderator acts on it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_for_review: Option<bool>,
     pub replies: Vec<ReplyResponse>,
     pub at: DateTime<Utc>,
     pub version: i64,
@@ -94,6 +100,7 @@ impl From<ObservationView> for ObservationResponse {
             visibility: o.visibility,
             original_body: moderator.then(|| o.body.clone()),
             moderation_reason: if moderator { o.moderation_reason } else { None },
+            held_for_review: moderator.then_some(o.held_at.is_some()),
             replies: v
                 .replies
                 .into_iter()
@@ -167,7 +174,39 @@ pub async fn reply(
     Ok(HttpResponse::Created().json(ReplyResponse { id: r.id, body: r.body, at: utc(r.created_at) }))
 }
 
-/// Hide an observation or publish a redacted text (inspectors and admins, `If-Match`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportResponse {
+    pub id: i64,
+    pub observation_id: i64,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Report an observation as inappropriate (anyone logged in with a verified email, once per
+/// person; not one's own). The third person's report holds it back from the public until an
+/// inspector moderates it. `404` for an observation the public cannot see, `409` when you have
+/// reported it already.
+#[utoipa::path(tag = "community", request_body = ReportBody, security(("bearer" = [])),
+    params(("oid" = i64, Path, description = "Observation id")),
+    responses((status = 201, body = ReportResponse)))]
+#[post("/observations/{oid}/reports")]
+pub async fn report(
+    ctx: web::Data<AppContext>,
+    user: AuthUser,
+    oid: web::Path<i64>,
+    body: web::Json<ReportBody>,
+) -> AppResult<HttpResponse> {
+    let r = reports::report(&ctx, &user.0, oid.into_inner(), body.into_inner().parse()).await?.report;
+    Ok(HttpResponse::Created().json(ReportResponse {
+        id: r.id,
+        observation_id: r.observation_id,
+        reason: r.reason,
+        at: utc(r.created_at),
+    }))
+}
+
+/// Hide an observation, publish a redacted text, or keep it as it is (`action`: `hide`,
+/// `redact`, `keep`; inspectors and admins, `If-Match`). Each takes it off the moderation list.
 #[utoipa::path(tag = "community", request_body = ModerateBody, security(("bearer" = [])),
     params(("oid" = i64, Path, description = "Observation id"), ("If-Match" = String, Header, description = "The observation's version")),
     responses((status = 200, body = ObservationResponse)))]

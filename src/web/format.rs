@@ -100,6 +100,11 @@ fn clock(t: NaiveTime) -> String {
     }
 }
 
+/// The time of day of a moment (UTC) as the pages write it: "3:15pm".
+pub fn time_of_day(t: NaiveDateTime) -> String {
+    clock(t.time())
+}
+
 /// "2026-12-02" or "2026-12-02T10:04:00Z" → "2 December 2026"; `None` if it is not a date.
 pub fn human_date(text: &str) -> Option<String> {
     parse_moment(text).map(|(d, _)| day_month_year(d))

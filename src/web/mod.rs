@@ -10,6 +10,7 @@ pub mod admin;
 pub mod applications;
 pub mod casework;
 pub mod charts;
+pub mod community;
 pub mod errors;
 pub mod events;
 pub mod fields;
@@ -45,6 +46,7 @@ const ALL_TEMPLATES: &[&[(&str, &str)]] = &[
     profile::TEMPLATES,
     applications::TEMPLATES,
     admin::TEMPLATES,
+    community::TEMPLATES,
 ];
 
 static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -63,7 +65,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/static/govuk/{file:.*}").route(web::get().to(govuk_asset)))
         .service(web::resource("/").route(web::get().to(public::home)))
         .service(web::resource("/register").route(web::get().to(public::register)))
-        .service(web::resource("/register/{reference}").route(web::get().to(public::trial)))
+        .service(web::resource("/register/{reference}").route(web::get().to(community::trial::show)))
         .service(web::resource("/register/{reference}/documents/{id}").route(web::get().to(public::document)))
         .service(web::resource("/stats").route(web::get().to(public::stats)))
         .service(web::resource("/learning").route(web::get().to(public::learning)))
@@ -72,7 +74,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(profile::routes)
         .configure(applications::routes)
         .configure(casework::routes)
-        .configure(admin::routes);
+        .configure(admin::routes)
+        .configure(community::routes);
 }
 
 /// Renders a page; a broken template is an internal error, never a panic.

@@ -1,5 +1,6 @@
-//! The public pages: home, register, trial (decision notice), statistics and learning register.
-//! They render the same DTOs the JSON API sends, so both always agree.
+//! The public pages: home, register, statistics and learning register (the trial page, which
+//! also carries a signed-in reader's controls, is `web::community::trial`). They render the same
+//! DTOs the JSON API sends, so both always agree.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
@@ -13,7 +14,7 @@ use crate::domain::case::{Intervention, Status};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::http::input::PageParams;
-use crate::http::register::{cacheable, parse_filter, RegisterEntryResponse, RegisterParams, TrialResponse};
+use crate::http::register::{cacheable, parse_filter, RegisterEntryResponse, RegisterParams};
 
 pub const TEMPLATES: &[(&str, &str)] = crate::page_templates![
     "register.html",
@@ -117,17 +118,6 @@ pub async fn register(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult
     } else {
         Ok(HttpResponse::UnprocessableEntity().content_type("text/html; charset=utf-8").body(page))
     }
-}
-
-pub async fn trial(
-    ctx: web::Data<AppContext>,
-    req: HttpRequest,
-    reference: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    // No such entry is a 404, a browser's "Page not found" page (`web::errors`).
-    let record = register::trial(&ctx, reference.into_inner()).await?;
-    let t = serde_json::to_value(TrialResponse::from(record)).map_err(AppError::internal)?;
-    Ok(html(&req, render_string("trial.html", json!({ "t": t }))?))
 }
 
 /// A file published with a decision notice, for the page's download links.

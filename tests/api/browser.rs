@@ -1,7 +1,9 @@
 //! A real browser: headless Chromium (Debian's `chromium`) driven by scripts in `tests/browser`
 //! with playwright-core and axe-core from the npm registry. `check.mjs` visits the public pages;
 //! `innovator.mjs` is an innovator's journey from creating an account to sending evidence, with
-//! JavaScript and without, the inspector's side done here through the API between its parts.
+//! JavaScript and without, the inspector's side done here through the API between its parts;
+//! `staff.mjs` is the staff's journey and `community.mjs` a resident's (follow, comment, dispute,
+//! report).
 //!
 //! CI installs both and sets `BROWSER_TESTS=1`, which makes these tests fail if they are missing.
 //! Elsewhere they run when they are there and say that they were skipped when they are not.
@@ -281,4 +283,78 @@ async fn staff(app: &TestApp, w: &World, dir: &Path, chromium: &str, work: &Path
     let kinds: Vec<&str> =
         case["enforcement_actions"].as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
     assert_eq!(kinds, vec!["suspension", "reinstatement"], "{variant}: {case}");
+}
+
+#[tokio::test]
+async fn residents_follow_comment_dispute_and_report_in_a_real_browser_with_and_without_javascript() {
+    let Some((dir, chromium)) = browser() else { return };
+    let work = std::env::temp_dir().join(format!("sandbox-browser-{}", uuid::Uuid::new_v4().simple()));
+    let mail = work.join("mail");
+    let app = spawn_app_with(&[
+        ("mail.transport", "file".into()),
+        ("mail.dir", mail.display().to_string()),
+        ("mail.worker", "true".into()),
+    ])
+    .await;
+    let w = world(&app).await;
+    // Each variant has its own active trial with evidence on its fund condition, built one after
+    // the other, and its own three residents to report with.
+    let mut trials = Vec::new();
+    for _ in 0..2 {
+        let (id, reference) = crate::community_pages::trial(&app, &w).await;
+        crate::community_pages::evidence(&app, &w, id).await;
+        trials.push((id, reference));
+    }
+    for variant in ["js", "nojs"] {
+        for n in 1..=3 {
+            app.registered(&format!("neighbour{n}-{variant}@example.org"), "community").await;
+        }
+    }
+    let run = |variant, trial| resident(&app, &w, &dir, &chromium, &work, variant, trial);
+    tokio::join!(run("js", trials[0].clone()), run("nojs", trials[1].clone()));
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// A resident's journey, with JavaScript (`js`) or without (`nojs`): the browser's parts in
+/// `community.mjs`, and what was stored and emailed after each.
+async fn resident(
+    app: &TestApp,
+    w: &World,
+    dir: &Path,
+    chromium: &str,
+    work: &Path,
+    variant: &str,
+    (id, reference): (i64, String),
+) {
+    let email = format!("rosa-{variant}@example.org");
+    let reporters: Vec<String> = (1..=3).map(|n| format!("neighbour{n}-{variant}@example.org")).collect();
+    let mut options = json!({
+        "base": app.address, "variant": variant, "email": email, "password": PASSWORD,
+        "mailDir": work.join("mail"), "shots": PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots"),
+        "state": work.join(format!("community-cookies-{variant}.json")), "reference": reference,
+        "reporters": reporters,
+    });
+
+    // Account, follows, a comment and a dispute.
+    let joined = part(dir, chromium, "community.mjs", &options, "join").await;
+    let oid = joined["observation"].as_i64().expect("the observation's id");
+    let (token, _) = app.login(&email, PASSWORD).await;
+    let subs: Vec<Value> = app.get("/api/v1/subscriptions", Some(&token)).await.json().await.unwrap();
+    assert_eq!(subs.len(), 2, "{variant}: {subs:?}");
+    assert!(subs.iter().any(|s| s["application_id"] == id), "{variant}: follows the trial");
+    assert!(subs.iter().any(|s| s["zone_id"] == w.zone_id), "{variant}: follows the zone");
+    let disputes = format!("case:{id}:attestation_disputed:");
+    let mail = app.outbox().await;
+    for to in ["ivy@pins.example.org", "ana@example.org"] {
+        let n = mail.iter().filter(|m| m.dedup_key.starts_with(&disputes) && m.to_address == to).count();
+        assert_eq!(n, 1, "{variant}: {to} has exactly one email about the dispute");
+    }
+    let public: Value = app.get(&format!("/api/v1/register/{reference}"), None).await.json().await.unwrap();
+    assert!(public["observations"].as_array().unwrap().iter().any(|o| o["id"] == oid), "{variant}: published");
+
+    // Three neighbours report the comment; it leaves the public page.
+    options["observation"] = json!(oid);
+    part(dir, chromium, "community.mjs", &options, "report").await;
+    let public: Value = app.get(&format!("/api/v1/register/{reference}"), None).await.json().await.unwrap();
+    assert!(public["observations"].as_array().unwrap().iter().all(|o| o["id"] != oid), "{variant}: held back");
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{finish, parse_required, Field, Parsed};
+use super::{finish, optional_text, parse_required, Field, Parsed};
 use crate::domain::application::text;
 use crate::domain::community::{AttestationStance, ModerationAction, ObservationKind};
 use crate::domain::FieldErrors;
@@ -66,6 +66,7 @@ pub struct ModerateBody {
     #[serde(default)]
     #[schema(value_type = ModerationAction)]
     pub action: Field<String>,
+    /// Required to hide or redact; optional to keep.
     #[serde(default)]
     #[schema(value_type = String)]
     pub reason: Field<String>,
@@ -75,32 +76,63 @@ pub struct ModerateBody {
     pub redacted_body: Field<String>,
 }
 
-/// A moderation: hide (no text) or publish `redacted` instead of the original.
+/// A moderation: hide (no text), publish `redacted` instead of the original, or keep the
+/// observation as the public sees it. Hiding and redacting need a reason; keeping may have one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Moderation {
+    pub action: ModerationAction,
     pub redacted: Option<String>,
-    pub reason: String,
+    pub reason: Option<String>,
 }
 
 impl ModerateBody {
     pub fn parse(self) -> Parsed<Moderation> {
         let mut e = FieldErrors::new();
-        let redact = parse_required(self.action, &mut e, "action", |s| s.parse::<ModerationAction>())
-            .map(|a| a == ModerationAction::Redact);
-        let reason = parse_required(self.reason, &mut e, "reason", |s| text(s, MAX_MODERATION_REASON));
+        let action = parse_required(self.action, &mut e, "action", |s| s.parse::<ModerationAction>());
+        let reason = match action {
+            Some(ModerationAction::Keep) => match self.reason.optional(&mut e, "reason") {
+                Some(Some(t)) => e.check("reason", text(&t, MAX_MODERATION_REASON)).map(Some),
+                _ => Some(None),
+            },
+            _ => parse_required(self.reason, &mut e, "reason", |s| text(s, MAX_MODERATION_REASON)).map(Some),
+        };
         let redacted = match self.redacted_body.optional(&mut e, "redacted_body") {
             Some(Some(t)) => e.check("redacted_body", text(&t, MAX_POST)),
             Some(None) => None,
             None => None,
         };
-        if redact == Some(true) && redacted.is_none() && !e.0.iter().any(|f| f.field == "redacted_body") {
+        let redact = action == Some(ModerationAction::Redact);
+        if redact && redacted.is_none() && !e.0.iter().any(|f| f.field == "redacted_body") {
             e.add("redacted_body", "is required to redact");
         }
-        let parsed = match (redact, reason) {
-            (Some(redact), Some(reason)) => Some(Moderation { redacted: if redact { redacted } else { None }, reason }),
+        let parsed = match (action, reason) {
+            (Some(action), Some(reason)) => {
+                Some(Moderation { action, redacted: if redact { redacted } else { None }, reason })
+            }
             _ => None,
         };
         finish(e, parsed)
+    }
+}
+
+/// The longest reason a reporter may give.
+pub const MAX_REPORT_REASON: usize = 1000;
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportBody {
+    /// Why the observation is inappropriate (optional; seen by moderators only).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 1000)]
+    pub reason: Field<String>,
+}
+
+impl ReportBody {
+    /// The reason, if one was given.
+    pub fn parse(self) -> Parsed<Option<String>> {
+        let mut e = FieldErrors::new();
+        let reason = optional_text(self.reason, &mut e, "reason", MAX_REPORT_REASON);
+        finish(e, Some(reason))
     }
 }
 

@@ -18,7 +18,8 @@ pub use notice::{
 pub use statistics::{learning, stats};
 pub use trial_page::{
     trial, PublicAttestation, PublicConditionResponse, PublicDerogation, PublicEnforcement, PublicEvaluation,
-    PublicMilestone, PublicObservation, PublicRecommendation, PublicReply, TrialResponse,
+    PublicEvidence, PublicEvidenceFile, PublicMilestone, PublicObservation, PublicRecommendation, PublicReply,
+    TrialResponse,
 };
 
 use actix_web::get;

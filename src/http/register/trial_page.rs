@@ -35,6 +35,44 @@ pub struct PublicAttestation {
     pub at: DateTime<Utc>,
 }
 
+/// A file sent with evidence: its kind and size. Its name is left out (it may name a person);
+/// the file itself is served to logged-in users only, at `url`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicEvidenceFile {
+    pub content_type: Option<String>,
+    pub size_bytes: Option<i64>,
+    /// `GET` with a token (`/api/v1/evidence/{id}/file`); the anonymous public gets `401`.
+    pub url: String,
+}
+
+/// The evidence sent last against a condition, which members confirm or dispute: what the
+/// innovator wrote, the value reported against the target, and whether a file came with it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicEvidence {
+    pub id: i64,
+    pub body: String,
+    pub reported_value: Option<f64>,
+    pub submitted_on: NaiveDate,
+    pub file: Option<PublicEvidenceFile>,
+}
+
+impl From<crate::db::models::Evidence> for PublicEvidence {
+    fn from(e: crate::db::models::Evidence) -> Self {
+        let file = e.file_sha256.is_some().then(|| PublicEvidenceFile {
+            content_type: e.file_type.clone(),
+            size_bytes: e.file_size,
+            url: format!("/api/v1/evidence/{}/file", e.id),
+        });
+        PublicEvidence {
+            id: e.id,
+            body: e.body,
+            reported_value: e.reported_value,
+            submitted_on: e.created_at.date(),
+            file,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicConditionResponse {
     /// Confirm or dispute its evidence with this id (`POST /api/v1/conditions/{id}/attestations`).
@@ -53,6 +91,8 @@ pub struct PublicConditionResponse {
     pub confirmations: usize,
     pub disputes: usize,
     pub attestations: Vec<PublicAttestation>,
+    /// The evidence sent last, if any: what an attestation confirms or disputes.
+    pub evidence: Option<PublicEvidence>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -167,6 +207,7 @@ impl From<TrialRecord> for TrialResponse {
                     due_on: c.condition.due_on,
                     status: c.condition.status,
                     verified_value: c.verified_value,
+                    evidence: c.latest_evidence.map(PublicEvidence::from),
                     confirmations: c.confirmations,
                     disputes: c.disputes,
                     attestations: c

@@ -101,7 +101,7 @@ impl Rows {
         insert_chunks!(c, evidence::table, self.evidence, 15);
         insert_chunks!(c, attestations::table, self.attestations, 8);
         insert_chunks!(c, milestones::table, self.milestones, 13);
-        insert_chunks!(c, observations::table, self.observations, 12);
+        insert_chunks!(c, observations::table, self.observations, 13);
         insert_chunks!(c, enforcement_actions::table, self.enforcement, 7);
         insert_chunks!(c, evaluations::table, self.evaluations, 7);
         insert_chunks!(c, recommendations::table, self.recommendations, 6);

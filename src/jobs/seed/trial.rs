@@ -243,6 +243,7 @@ impl Seeder<'_> {
             moderated_at: None,
             version: 1,
             created_at: started + TimeDelta::days(30),
+            held_at: None,
         });
     }
 

@@ -1,6 +1,7 @@
 //! Moderation: the observations no inspector or admin has acted on yet, oldest first, with their
-//! original text (`/casework/moderation`), and one observation's page, where a moderator hides it
-//! with a reason or publishes a redacted text. The form builds the API's `ModerateBody` and calls
+//! original text (`/casework/moderation`), those held back by three people's reports first, and
+//! one observation's page, where a moderator hides it with a reason, publishes a redacted text or
+//! keeps it published. The form builds the API's `ModerateBody` and calls
 //! `community::moderate`, as `POST /api/v1/observations/{id}/moderate` does.
 
 use actix_web::http::StatusCode;
@@ -11,6 +12,7 @@ use serde_json::{json, Value};
 use crate::app::input::community::ModerateBody;
 use crate::app::moderation::{self, ModerationItem};
 use crate::app::{community, AppContext, PageRequest};
+use crate::domain::community::Visibility;
 use crate::error::{AppError, AppResult};
 use crate::web::applications::expected;
 use crate::web::fields;
@@ -45,7 +47,7 @@ fn item_json(item: &ModerationItem) -> Value {
         "published_body": o.published_body, "reason": o.moderation_reason, "moderated_at": o.moderated_at,
         "at": o.created_at, "by": item.author_name, "version": o.version,
         "case": { "id": item.case_id, "reference": item.reference, "title": item.title },
-        "replies": item.view.replies.len(),
+        "replies": item.view.replies.len(), "reports": item.reports, "held": o.held_at.is_some(),
     })
 }
 
@@ -87,10 +89,11 @@ async fn moderate(
     let version = expected(Some(field(&p, "version")));
     match community::moderate(&ctx, who.actor(), oid, version, body.parse()).await {
         Ok(v) => {
-            let message = if v.observation.published_body.is_some() {
-                "The redacted text is now published in place of the original"
-            } else {
-                "The observation is now hidden from the public"
+            let message = match (action, v.observation.visibility) {
+                ("keep", Visibility::Hidden) => "The observation stays hidden from the public",
+                ("keep", _) => "The observation stays published and is off the list",
+                (_, Visibility::Redacted) => "The redacted text is now published in place of the original",
+                _ => "The observation is now hidden from the public",
             };
             done(&ctx, &who.visitor, "/casework/moderation", message).await
         }
@@ -105,7 +108,7 @@ async fn moderate(
                 e.0.into_iter()
                     .map(|mut f| {
                         if f.field == "action" && f.message == "is required" {
-                            f.message = "must be chosen: hide it or publish a redacted text".into();
+                            f.message = "must be chosen: hide it, publish a redacted text or keep it published".into();
                         }
                         f
                     })

@@ -134,6 +134,7 @@ const LABELS: &[(&str, &str)] = &[
     // community::ModerationAction
     ("hide", "Hide"),
     ("redact", "Redact"),
+    ("keep", "Keep"),
     // community::AttestationStance
     ("confirm", "Confirmed"),
     ("dispute", "Disputed"),
