@@ -13,6 +13,7 @@ pub mod monitoring;
 pub mod outbox;
 pub mod paging;
 pub mod register;
+pub mod register_search;
 pub mod schema;
 pub mod sessions;
 pub mod sql_enum;

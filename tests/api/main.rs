@@ -24,6 +24,7 @@ mod innovator_pages;
 mod monitoring;
 mod pages;
 mod register;
+mod register_search;
 mod schema;
 mod sessions;
 mod tokens;
