@@ -74,7 +74,7 @@ pub async fn register(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult
     };
     let (entries, total, capped, pagination, past_end) = match result {
         Some(r) => {
-            let pagination = links(&r, &link);
+            let pagination = links(&r, link);
             let past_end =
                 r.past_end().then(|| (r.page.page, r.last_page().unwrap_or(1), link(r.last_page().unwrap_or(1))));
             let (total, capped) = (r.total, r.capped);
