@@ -6,7 +6,8 @@
 #   bench/run.sh [CASES] [sqlite|postgres]        e.g. bench/run.sh 10000 sqlite
 #
 # 1. seed-demo, verify-audit and one scheduler pass, timed.
-# 2. Reads: each endpoint for BENCH_DURATION (10s) with 2 threads and BENCH_CONNECTIONS (16).
+# 2. Reads: each endpoint for BENCH_DURATION (10s) with 2 threads and BENCH_CONNECTIONS (16),
+#    among them register searches for a rare term (a reference) and a common one.
 # 3. Writes, each one transaction with its audit event and outbox rows:
 #    create draft  POST /api/v1/applications as the demo innovator, for BENCH_DURATION
 #                  (bench/create_draft.lua; the body is bench/draft.json, complete enough to submit);
@@ -146,6 +147,12 @@ run() {
   row "$name" "$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" 2>&1)"
 }
 run "register list (filtered, page 5)" "$BASE/api/v1/register?status=active&per_page=20&page=5"
+run "register list (oldest decision first)" "$BASE/api/v1/register?sort=oldest&per_page=20"
+# Searches: one entry (a reference), and a word in every seeded title ("<intervention> trial <n>
+# in <place>"): both must cost the same at any size.
+run "register search, rare (a reference)" "$BASE/api/v1/register?q=$REF&per_page=20"
+run "register search, common (\"trial\", in every title)" "$BASE/api/v1/register?q=trial&per_page=20"
+run "register search page (HTML, a zone's name)" "$BASE/register?q=harbourside"
 run "trial page (JSON)" "$BASE/api/v1/register/$REF"
 run "trial page (HTML)" "$BASE/register/$REF"
 run "statistics (JSON)" "$BASE/api/v1/stats"

@@ -13,7 +13,7 @@ use crate::db::models::{
     Application, Condition, EnforcementAction, InformationRequest, InformationRequestAttachment, Milestone, Provision,
     RequestedDerogation, Screening, Zone,
 };
-use crate::db::register::{self as repo, RegisterFilter};
+use crate::db::register::{self as repo, RegisterFilter, RegisterOrder};
 use crate::db::{community, information, monitoring, users, DbConn};
 use crate::domain::case::Status;
 use crate::domain::community::AttestationStance;
@@ -58,13 +58,19 @@ fn entries(c: &mut DbConn, apps: Vec<Application>) -> diesel::QueryResult<Vec<En
         .collect())
 }
 
-pub async fn list(ctx: &AppContext, filter: RegisterFilter, page: PageRequest) -> AppResult<Page<Entry>> {
+/// A page of the register (or of the entries matching a search) in `order` of decision.
+pub async fn list(
+    ctx: &AppContext,
+    filter: RegisterFilter,
+    order: RegisterOrder,
+    page: PageRequest,
+) -> AppResult<Page<Entry>> {
     let cap = ctx.settings.lists.total_count_cap;
     let keep = ctx.settings.lists.capped_count_seconds;
     let (counts, now) = (ctx.capped_counts.clone(), ctx.now());
     ctx.db
         .run(move |c| {
-            let apps = repo::list(c, &filter, page.offset(), page.per_page)?;
+            let apps = repo::list(c, &filter, order, page.offset(), page.per_page)?;
             let key = format!("register {filter:?}");
             let counted = counts.count(key, now, keep, cap, || repo::count(c, &filter, cap))?;
             Ok::<_, AppError>(Page::new(entries(c, apps)?, page, counted, cap))
@@ -72,7 +78,8 @@ pub async fn list(ctx: &AppContext, filter: RegisterFilter, page: PageRequest) -
         .await
 }
 
-/// The next `limit` entries after `after_id`, in id order (for exports).
+/// The next `limit` entries after `after_id`, in id order (for exports); with a search, in
+/// decision order, most recent first.
 pub async fn entries_after(
     ctx: &AppContext,
     filter: RegisterFilter,
@@ -240,7 +247,8 @@ pub async fn feed(ctx: &AppContext, filter: RegisterFilter, limit: i64) -> AppRe
             let events = if filter == RegisterFilter::default() {
                 repo::feed_events(c, limit * 2)?
             } else {
-                let ids: Vec<i64> = repo::list(c, &filter, 0, limit)?.into_iter().map(|a| a.id).collect();
+                let ids: Vec<i64> =
+                    repo::list(c, &filter, RegisterOrder::Newest, 0, limit)?.into_iter().map(|a| a.id).collect();
                 repo::feed_events_of(c, &ids, limit * 2)?
             };
             let mut out = Vec::new();

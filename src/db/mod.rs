@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod paging;
 pub mod register;
 pub mod reports;
+pub mod register_search;
 pub mod schema;
 pub mod sessions;
 pub mod sql_enum;

@@ -1,6 +1,6 @@
 //! The public register's queries: decided cases only, without personal data.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
@@ -19,6 +19,39 @@ pub struct RegisterFilter {
     pub intervention: Option<String>,
     pub applicant_kind: Option<String>,
     pub year: Option<i32>,
+    /// The words searched for (`?q=`; see `register_search::words`), every one of which an entry
+    /// must contain. `Some` and empty when the text held no word at all: nothing matches then.
+    pub words: Option<Vec<String>>,
+}
+
+/// The order of the register: by decision, most recent first (the default) or oldest first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RegisterOrder {
+    #[default]
+    Newest,
+    Oldest,
+}
+
+impl RegisterOrder {
+    pub const ALL: [RegisterOrder; 2] = [RegisterOrder::Newest, RegisterOrder::Oldest];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegisterOrder::Newest => "newest",
+            RegisterOrder::Oldest => "oldest",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RegisterOrder> {
+        RegisterOrder::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+/// The first moment of `year` and of the next.
+pub(super) fn year_range(year: i32) -> Option<(NaiveDateTime, NaiveDateTime)> {
+    let start = NaiveDate::from_ymd_opt(year, 1, 1)?.and_hms_opt(0, 0, 0)?;
+    let end = NaiveDate::from_ymd_opt(year + 1, 1, 1)?.and_hms_opt(0, 0, 0)?;
+    Some((start, end))
 }
 
 type Predicate = Box<dyn BoxableExpression<applications::table, MultiBackend, SqlType = Bool>>;
@@ -31,6 +64,9 @@ fn predicate(f: &RegisterFilter) -> Predicate {
         Some(_) => Box::new(diesel::dsl::sql::<Bool>("1 = 0")),
         None => Box::new(applications::status.eq_any(REGISTER_STATES)),
     };
+    // True of every entry; said, so that a walk of a decision-order index in either direction
+    // starts at the first decided case instead of reading past every undecided one.
+    p = Box::new(p.and(applications::decided_at.is_not_null()));
     if let Some(z) = f.zone_id {
         p = Box::new(p.and(applications::zone_id.assume_not_null().eq(z)));
     }
@@ -44,33 +80,71 @@ fn predicate(f: &RegisterFilter) -> Predicate {
     if let Some(k) = &f.applicant_kind {
         p = Box::new(p.and(applications::applicant_kind.assume_not_null().eq(k.clone())));
     }
-    if let Some(y) = f.year {
-        let start = NaiveDate::from_ymd_opt(y, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
-        let end = NaiveDate::from_ymd_opt(y + 1, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
-        if let (Some(start), Some(end)) = (start, end) {
-            p = Box::new(
-                p.and(applications::decided_at.assume_not_null().ge(start))
-                    .and(applications::decided_at.assume_not_null().lt(end)),
-            );
-        }
+    if let Some((start, end)) = f.year.and_then(year_range) {
+        p = Box::new(
+            p.and(applications::decided_at.assume_not_null().ge(start))
+                .and(applications::decided_at.assume_not_null().lt(end)),
+        );
     }
     p
 }
 
-/// One page of the register, most recently decided first.
-pub fn list(c: &mut DbConn, f: &RegisterFilter, offset: i64, limit: i64) -> QueryResult<Vec<Application>> {
-    applications::table
-        .filter(predicate(f))
-        .select(Application::as_select())
-        .order((applications::decided_at.desc(), applications::id.desc()))
-        .offset(offset)
-        .limit(limit)
-        .load(c)
+/// One page of the register in `order` of decision (of the entries matching the search, if any).
+pub fn list(
+    c: &mut DbConn,
+    f: &RegisterFilter,
+    order: RegisterOrder,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<Application>> {
+    if let Some(words) = &f.words {
+        let ids = super::register_search::page(c, f, words, order, offset, limit)?;
+        return in_order(c, &ids);
+    }
+    let q = applications::table.filter(predicate(f)).select(Application::as_select());
+    match order {
+        RegisterOrder::Newest => {
+            q.order((applications::decided_at.desc(), applications::id.desc())).offset(offset).limit(limit).load(c)
+        }
+        RegisterOrder::Oldest => {
+            q.order((applications::decided_at.asc(), applications::id.asc())).offset(offset).limit(limit).load(c)
+        }
+    }
 }
 
-/// The entries after `after_id` in id order: the keyset pages of a full export, each read from an
-/// index however deep into the register it is.
+/// The cases with these ids, in the order of the ids.
+fn in_order(c: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Application>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows: Vec<Application> =
+        applications::table.filter(applications::id.eq_any(ids)).select(Application::as_select()).load(c)?;
+    rows.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
+    Ok(rows)
+}
+
+/// The entries after `after_id` (0: from the start): the keyset pages of a full export, each read
+/// from an index however deep into the register it is. In id order; with a search, in decision
+/// order, most recent first (the order of the search index).
 pub fn list_after(c: &mut DbConn, f: &RegisterFilter, after_id: i64, limit: i64) -> QueryResult<Vec<Application>> {
+    if let Some(words) = &f.words {
+        let after = if after_id == 0 {
+            None
+        } else {
+            applications::table
+                .find(after_id)
+                .select(applications::decided_at)
+                .first::<Option<NaiveDateTime>>(c)
+                .optional()?
+                .flatten()
+                .map(|at| (at, after_id))
+        };
+        if after_id != 0 && after.is_none() {
+            return Ok(Vec::new());
+        }
+        let ids = super::register_search::page_after(c, f, words, after, limit)?;
+        return in_order(c, &ids);
+    }
     applications::table
         .filter(predicate(f))
         .filter(applications::id.gt(after_id))
@@ -81,6 +155,9 @@ pub fn list_after(c: &mut DbConn, f: &RegisterFilter, after_id: i64, limit: i64)
 }
 
 pub fn count(c: &mut DbConn, f: &RegisterFilter, cap: i64) -> QueryResult<i64> {
+    if let Some(words) = &f.words {
+        return super::register_search::count(c, f, words, cap);
+    }
     super::paging::count_capped(c, applications::table.filter(predicate(f)).select(applications::id), cap)
 }
 

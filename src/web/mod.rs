@@ -17,6 +17,7 @@ pub mod fields;
 pub mod format;
 pub mod forms;
 pub mod info;
+pub mod pagination;
 pub mod profile;
 pub mod public;
 pub mod session;

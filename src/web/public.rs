@@ -3,18 +3,20 @@
 //! DTOs the JSON API sends, so both always agree.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::charts::{bars, paired_bars, PERCENT};
 use super::format::{self, label};
+use super::pagination::links;
 use super::render_string;
 use crate::app::{catalogue, register, stats, AppContext, PageRequest};
+use crate::db::register::RegisterOrder;
 use crate::domain::account::OrganisationKind;
 use crate::domain::case::{Intervention, Status};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::http::input::PageParams;
-use crate::http::register::{cacheable, parse_filter, RegisterEntryResponse, RegisterParams};
+use crate::http::register::{cacheable, parse_filter, parse_sort, RegisterEntryResponse, RegisterParams};
 
 pub const TEMPLATES: &[(&str, &str)] = crate::page_templates![
     "register.html",
@@ -52,6 +54,8 @@ pub async fn register(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult
     let mut e = FieldErrors::new();
     let p = page_params(&req, &mut e);
     let filter = parse_filter(&p, &mut e);
+    let order = parse_sort(&p, &mut e);
+    let searched = filter.words.is_some();
     let lists = &ctx.settings.lists;
     let page = PageParams { page: p.page.clone(), per_page: p.per_page.clone() }.parse(
         &mut e,
@@ -59,7 +63,7 @@ pub async fn register(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult
         lists.max_per_page,
     );
     let errors = e.0.clone();
-    let result = if errors.is_empty() { Some(register::list(&ctx, filter, page).await?) } else { None };
+    let result = if errors.is_empty() { Some(register::list(&ctx, filter, order, page).await?) } else { None };
     let zones = catalogue::list_zones(&ctx, PageRequest { page: 1, per_page: 100 }).await?;
     let mut authorities: Vec<(String, String)> =
         zones.items.iter().map(|z| (z.zone.lpa_code.clone(), z.zone.lpa_name.clone())).collect();
@@ -73,17 +77,16 @@ pub async fn register(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult
         pairs.push(("page".into(), n.to_string()));
         format!("/register?{}", url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish())
     };
-    let (entries, total, capped, next, prev, past_end) = match result {
+    let (entries, total, capped, pagination, past_end) = match result {
         Some(r) => {
-            let next = r.has_next().then(|| link(r.page.page + 1));
+            let pagination = links(&r, link);
             let past_end =
                 r.past_end().then(|| (r.page.page, r.last_page().unwrap_or(1), link(r.last_page().unwrap_or(1))));
-            let prev = if past_end.is_some() { None } else { (r.page.page > 1).then(|| link(r.page.page - 1)) };
             let (total, capped) = (r.total, r.capped);
             let entries: Vec<RegisterEntryResponse> = r.items.into_iter().map(Into::into).collect();
-            (entries, total, capped, next, prev, past_end)
+            (entries, total, capped, pagination, past_end)
         }
-        None => (Vec::new(), 0, false, None, None, None),
+        None => (Vec::new(), 0, false, Value::Null, None),
     };
     let statuses: Vec<&str> =
         [Status::Approved, Status::Active, Status::Suspended, Status::Revoked, Status::Completed, Status::Refused]
@@ -95,15 +98,20 @@ pub async fn register(ctx: web::Data<AppContext>, req: HttpRequest) -> AppResult
         "entries": entries,
         "total": total,
         "capped": capped,
-        "next": next,
-        "prev": prev,
+        "pagination": pagination,
+        "searched": searched,
         "errors": errors,
         "query": query,
         "filter": {
             "zone": p.zone.unwrap_or_default(), "authority": p.authority.unwrap_or_default().to_uppercase(),
             "status": p.status.unwrap_or_default(), "intervention": p.intervention.unwrap_or_default(),
             "applicant_kind": p.applicant_kind.unwrap_or_default(), "year": p.year.unwrap_or_default(),
+            "q": p.q.unwrap_or_default(), "sort": p.sort.unwrap_or_default(),
         },
+        "sorts": [
+            { "value": RegisterOrder::Newest.as_str(), "text": "Most recently decided" },
+            { "value": RegisterOrder::Oldest.as_str(), "text": "Decided longest ago" },
+        ],
         "zones": zones.items.iter().map(|z| json!({"id": z.zone.id, "name": z.zone.name})).collect::<Vec<_>>(),
         "authorities": authorities.into_iter().map(|(code, name)| json!({"code": code, "name": name})).collect::<Vec<_>>(),
         "statuses": statuses,

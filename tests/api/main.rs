@@ -27,6 +27,7 @@ mod monitoring;
 mod observation_reports;
 mod pages;
 mod register;
+mod register_search;
 mod schema;
 mod sessions;
 mod tokens;

@@ -6,6 +6,8 @@
 // Usage: node check.mjs <base url>   (CHROMIUM overrides /usr/bin/chromium)
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
 const axePath = require.resolve("axe-core/axe.min.js");
@@ -14,6 +16,10 @@ if (!base) {
   console.error("usage: node check.mjs <base url>");
   process.exit(2);
 }
+
+// Screenshots of the register at 1280 and 320 px, for a person to look at.
+const shots = fileURLToPath(new URL("../../target/browser/check/", import.meta.url));
+mkdirSync(shots, { recursive: true });
 
 const failures = [];
 const check = (ok, what) => {
@@ -50,6 +56,29 @@ try {
   const statuses = await page.locator("table tbody tr td:nth-child(3)").allInnerTexts();
   check(statuses.length >= 1 && statuses.every((s) => s.toLowerCase().includes("refused")), "the status filter shows only refused decisions");
 
+  // Search it: the box at the top, in the same form as the filters.
+  await page.goto(base + "/register");
+  check((await page.getByLabel("Search the register", { exact: true }).count()) === 1, "the register has a labelled search box");
+  await page.fill("#q", "terraced roofs");
+  await Promise.all([page.waitForURL(/q=terraced\+roofs/), page.click("button[type=submit]")]);
+  const titles = await page.locator("table tbody tr td:nth-child(2)").allInnerTexts();
+  check(titles.length >= 2 && titles.every((t) => /terraced roofs/i.test(t)), `a search shows the entries with its words (${titles.length})`);
+  check((await page.inputValue("#q")) === "terraced roofs", "the search box keeps the words searched for");
+  await page.fill("#q", "xyzzy");
+  await Promise.all([page.waitForURL(/q=xyzzy/), page.click("button[type=submit]")]);
+  check((await page.locator("main").innerText()).includes("No entries match your search"), "a search that matches nothing says so");
+
+  // With a search, numbered pages and the filters, the page fits 320 px without scrolling sideways.
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 320, height: 640 }]) {
+    await page.setViewportSize(viewport);
+    await page.goto(base + "/register?q=solar&per_page=1&page=2");
+    check((await page.locator(".govuk-pagination__item").count()) >= 2, `the register numbers its pages at ${viewport.width} px`);
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+    check(!sideways, `the register with its search box does not scroll sideways at ${viewport.width} px`);
+    await page.screenshot({ path: `${shots}register-${viewport.width}.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+
   // Follow a trial from the unfiltered register.
   await page.goto(base + "/register?status=active");
   const link = page.locator("table tbody tr td a").first();
@@ -68,7 +97,7 @@ try {
   const focused = await page.evaluate(() => document.activeElement && document.activeElement.getAttribute("href"));
   check(focused === "#main", "the first Tab reaches the skip link");
 
-  for (const path of ["/register", trialPath, "/stats", "/learning", "/accessibility", "/privacy", "/cookies", "/no-such-page"]) {
+  for (const path of ["/register", "/register?q=solar&per_page=1", "/register?q=xyzzy", trialPath, "/stats", "/learning", "/accessibility", "/privacy", "/cookies", "/no-such-page"]) {
     await accessible(path);
   }
   await page.goto(base + "/stats");

@@ -34,7 +34,8 @@ use super::dto::page_headers;
 use super::input::PageParams;
 use crate::app::register::{self, Entry};
 use crate::app::AppContext;
-use crate::db::register::RegisterFilter;
+use crate::db::register::{RegisterFilter, RegisterOrder};
+use crate::db::register_search::{self, MAX_QUERY_CHARS};
 use crate::domain::account::OrganisationKind;
 use crate::domain::case::{Intervention, Status};
 use crate::domain::decision::Decision;
@@ -129,12 +130,41 @@ pub struct RegisterParams {
     /// Year of decision.
     #[param(value_type = Option<i32>)]
     pub year: Option<String>,
+    /// Words to search for (at most 200 characters): every word must appear, whole and in any
+    /// case, in the entry's reference, title, organisation, postcode district, zone or planning
+    /// authority. Only letters and digits count; punctuation and operators only separate words.
+    /// Text with no word in it matches nothing.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// `newest` (decided most recently first, the default) or `oldest` (decided longest ago
+    /// first). Search results come in the same order. The CSV and the feed keep their own order.
+    #[param(inline, value_type = Option<RegisterSort>)]
+    pub sort: Option<String>,
     /// Page number, from 1.
     #[param(value_type = Option<i64>, minimum = 1)]
     pub page: Option<String>,
     /// Entries per page.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,
+}
+
+/// The orders of the register (`sort`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegisterSort {
+    Newest,
+    Oldest,
+}
+
+/// The order asked for (`sort`), newest decision first by default.
+pub fn parse_sort(p: &RegisterParams, e: &mut FieldErrors) -> RegisterOrder {
+    match p.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => RegisterOrder::Newest,
+        Some(s) => RegisterOrder::parse(s).unwrap_or_else(|| {
+            e.add("sort", "must be newest or oldest");
+            RegisterOrder::Newest
+        }),
+    }
 }
 
 pub fn parse_filter(p: &RegisterParams, e: &mut FieldErrors) -> RegisterFilter {
@@ -166,6 +196,14 @@ pub fn parse_filter(p: &RegisterParams, e: &mut FieldErrors) -> RegisterFilter {
                     .ok_or_else(|| "must be a year such as 2027".to_string()),
             )
         }),
+        words: nonempty(&p.q).and_then(|q| {
+            if q.chars().count() > MAX_QUERY_CHARS {
+                e.add("q", format!("must be {MAX_QUERY_CHARS} characters or fewer"));
+                None
+            } else {
+                Some(register_search::words(&q))
+            }
+        }),
     }
 }
 
@@ -190,7 +228,8 @@ pub fn cacheable(req: &HttpRequest, content_type: &str, body: Vec<u8>, headers: 
     }
 }
 
-/// The public register: every public trial and refused decision, filterable.
+/// The public register: every public trial and refused decision, filterable and searchable, most
+/// recently decided first (or oldest first with `sort=oldest`), search results too.
 #[utoipa::path(tag = "register", params(RegisterParams),
     responses((status = 200, body = [RegisterEntryResponse]), (status = 304, description = "Not modified")))]
 #[get("/register")]
@@ -202,11 +241,12 @@ pub async fn list(
     let p = params.into_inner();
     let mut e = FieldErrors::new();
     let filter = parse_filter(&p, &mut e);
+    let order = parse_sort(&p, &mut e);
     let lists = &ctx.settings.lists;
     let page =
         PageParams { page: p.page, per_page: p.per_page }.parse(&mut e, lists.default_per_page, lists.max_per_page);
     e.into_result()?;
-    let result = register::list(&ctx, filter, page).await?;
+    let result = register::list(&ctx, filter, order, page).await?;
     let headers = page_headers(&req, &result);
     let items: Vec<RegisterEntryResponse> = result.items.into_iter().map(Into::into).collect();
     let body = serde_json::to_vec(&items).map_err(AppError::internal)?;

@@ -15,6 +15,7 @@ use crate::error::AppResult;
 use crate::http::applications::QueueParams;
 use crate::web::format::label;
 use crate::web::forms::{errors_json, merge, page};
+use crate::web::pagination::links;
 use crate::web::session::SignedIn;
 
 pub const TEMPLATES: &[(&str, &str)] = crate::page_templates!["casework/queue.html"];
@@ -132,18 +133,7 @@ async fn queue(ctx: web::Data<AppContext>, who: SignedIn, req: HttpRequest) -> A
         })
         .collect();
     let p = &q.page;
-    let pages: Vec<Value> = match p.last_page() {
-        Some(last) if last > 1 => page_numbers(p.page.page, last)
-            .into_iter()
-            .map(|n| match n {
-                Some(n) => json!({ "number": n, "href": href(tab, &filters, Some(n)), "current": n == p.page.page }),
-                None => json!({ "ellipsis": true }),
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let prev = (p.page.page > 1 && !p.past_end()).then(|| href(tab, &filters, Some(p.page.page - 1)));
-    let next = p.has_next().then(|| href(tab, &filters, Some(p.page.page + 1)));
+    let nav = links(p, |n| href(tab, &filters, Some(n)));
     let zones = catalogue::list_zones(&ctx, PageRequest { page: 1, per_page: 100 }).await?;
     let value = |name: &str| filters.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let context = json!({
@@ -151,7 +141,7 @@ async fn queue(ctx: web::Data<AppContext>, who: SignedIn, req: HttpRequest) -> A
         "tabs": tabs,
         "rows": p.items.iter().map(row).collect::<Vec<_>>(),
         "total": p.total, "capped": p.capped,
-        "pages": pages, "prev": prev, "next": next,
+        "pagination": nav,
         "filter": { "zone": value("zone"), "status": value("status"), "intervention": value("intervention"),
             "applicant_kind": value("applicant_kind"), "q": value("q") },
         "filtered": filters.iter().any(|(k, _)| k != "page"),
@@ -164,34 +154,4 @@ async fn queue(ctx: web::Data<AppContext>, who: SignedIn, req: HttpRequest) -> A
     let mut context = context;
     merge(&mut context, errors_json(&e, LABELS));
     page(&who.visitor, "casework/queue.html", context)
-}
-
-/// The page numbers to link: the first, the last, and those around the current one, with gaps
-/// (`None`) between, as the GOV.UK pagination component shows them.
-fn page_numbers(current: i64, last: i64) -> Vec<Option<i64>> {
-    let mut out = Vec::new();
-    let mut previous = 0;
-    for n in 1..=last {
-        if n == 1 || n == last || (n - current).abs() <= 1 {
-            if n - previous > 1 {
-                out.push(None);
-            }
-            out.push(Some(n));
-            previous = n;
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::page_numbers;
-
-    #[test]
-    fn page_numbers_show_the_ends_and_the_neighbours_with_gaps() {
-        assert_eq!(page_numbers(1, 1), vec![Some(1)]);
-        assert_eq!(page_numbers(1, 3), vec![Some(1), Some(2), Some(3)]);
-        assert_eq!(page_numbers(5, 10), vec![Some(1), None, Some(4), Some(5), Some(6), None, Some(10)]);
-        assert_eq!(page_numbers(10, 10), vec![Some(1), None, Some(9), Some(10)]);
-    }
 }

@@ -1,0 +1,14 @@
+DROP TRIGGER register_search_zone_renamed ON zones;
+DROP FUNCTION register_search_zone_renamed();
+DROP TRIGGER register_search_organisation_renamed ON organisations;
+DROP FUNCTION register_search_organisation_renamed();
+DROP TRIGGER register_search_updated ON applications;
+DROP FUNCTION register_search_application_updated();
+DROP TRIGGER register_search_inserted ON applications;
+DROP FUNCTION register_search_applications_inserted();
+DROP FUNCTION register_search_refresh(bigint[]);
+DROP TABLE register_search;
+DROP VIEW register_search_source;
+DROP FUNCTION register_search_query(text);
+DROP FUNCTION register_search_words(text);
+DROP INDEX applications_organisation_idx;
