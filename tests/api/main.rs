@@ -25,6 +25,7 @@ mod monitoring;
 mod pages;
 mod register;
 mod schema;
+mod seed;
 mod sessions;
 mod tokens;
 mod web;
