@@ -247,7 +247,8 @@ fn seeded_cases_follow_the_rules_of_place_provision_reference_and_time() {
     })
     .into_iter()
     .collect();
-    let derogations: Vec<(i64, Option<String>, Option<i64>, i64, String, i32, Option<i32>)> = query(&pool, |c| {
+    type Derogation = (i64, Option<String>, Option<i64>, i64, String, i32, Option<i32>);
+    let derogations: Vec<Derogation> = query(&pool, |c| {
         requested_derogations::table
             .inner_join(applications::table)
             .inner_join(provisions::table)
@@ -271,20 +272,20 @@ fn seeded_cases_follow_the_rules_of_place_provision_reference_and_time() {
     }
 
     // References: the year of submission, numbered in order of submission, the counter at the last.
-    let submitted: Vec<(String, NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>)> =
-        query(&pool, |c| {
-            applications::table
-                .filter(applications::reference.is_not_null())
-                .select((
-                    applications::reference.assume_not_null(),
-                    applications::created_at,
-                    applications::submitted_at.assume_not_null(),
-                    applications::decided_at,
-                    applications::started_at,
-                ))
-                .order((applications::submitted_at, applications::reference))
-                .load(c)
-        });
+    type Submitted = (String, NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>);
+    let submitted: Vec<Submitted> = query(&pool, |c| {
+        applications::table
+            .filter(applications::reference.is_not_null())
+            .select((
+                applications::reference.assume_not_null(),
+                applications::created_at,
+                applications::submitted_at.assume_not_null(),
+                applications::decided_at,
+                applications::started_at,
+            ))
+            .order((applications::submitted_at, applications::reference))
+            .load(c)
+    });
     let mut last: BTreeMap<i32, i32> = BTreeMap::new();
     for (reference, created, submitted, decided, started) in &submitted {
         let (year, number) = (reference[4..8].parse::<i32>().unwrap(), reference[9..].parse::<i32>().unwrap());
