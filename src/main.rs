@@ -226,7 +226,7 @@ fn seed_demo(settings: &Settings, cases: usize, seed: u64) -> Result<ExitCode, S
     let db = open(settings)?;
     let started = std::time::Instant::now();
     let batch = 1000;
-    let rules = sandbox::app::cases::ClockRules::new(settings, chrono::Utc::now().date_naive());
+    let rules = sandbox::jobs::seed::SeedRules::new(settings, chrono::Utc::now().date_naive())?;
     let report = sandbox::jobs::seed::seed(&db, cases, seed, batch, &rules, |done, total| {
         if total > batch || done == total {
             eprintln!("seeded {done}/{total} cases ({:.0} s)", started.elapsed().as_secs_f64());

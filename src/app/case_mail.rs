@@ -73,6 +73,17 @@ pub fn approval_details(start: NaiveDate, end: NaiveDate, conditions: &[Conditio
     })
 }
 
+/// The deduplication key of the email about case `case`'s `event` (made unique by `key`) to
+/// `user`: one delivery per key and person, however often the event is retried or rerun.
+pub fn dedup_key(case: i64, event: &str, key: &str, user: i64) -> String {
+    format!("case:{case}:{event}:{key}:{user}")
+}
+
+/// The key of the reminder of milestone `milestone` sent `threshold` days before it is due.
+pub fn reminder_key(milestone: i64, threshold: i64) -> String {
+    format!("{milestone}:{threshold}")
+}
+
 pub const PREFERENCES: [&str; 5] = ["case_updates", "new_cases", "reminders", "community", "followed_trials"];
 
 /// Queues one email per recipient of a case event and returns how many were new. `key` makes each delivery unique, so a
@@ -140,7 +151,7 @@ pub fn notify(
             c,
             mailer,
             Outgoing {
-                dedup_key: format!("case:{}:{event}:{key}:{}", app.id, user.id),
+                dedup_key: dedup_key(app.id, event, key, user.id),
                 user_id: Some(user.id),
                 to: &user.email,
                 category: &format!("case.{event}"),

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use chrono::NaiveDate;
+
 use super::case::string_enum;
 
 string_enum! {
@@ -175,6 +177,22 @@ pub fn milestone_transition(
     }
 }
 
+/// Whether a condition or milestone due on `due_on` is past due on `today`: a due date is the last
+/// day to deliver, so it is overdue from the day after. The scheduler marks what is past due.
+pub fn past_due(due_on: NaiveDate, today: NaiveDate) -> bool {
+    due_on < today
+}
+
+/// The reminder a milestone due in `days_left` days gets today, of the reminders sent `days`
+/// before a due date (sorted, fewest days first): the nearest one not yet passed, identified by
+/// its number of days, or none when the due date is further off than every reminder (or past).
+pub fn reminder_threshold(days_left: i64, days: &[i64]) -> Option<i64> {
+    if days_left < 0 {
+        return None;
+    }
+    days.iter().copied().find(|d| days_left <= *d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,5 +246,19 @@ mod tests {
                 assert_eq!(milestone_transition(s, e).ok(), expected, "{s} {e}");
             }
         }
+    }
+
+    #[test]
+    fn reminders_and_past_due() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert!(!past_due(d("2026-12-03"), d("2026-12-03")), "due today is not yet overdue");
+        assert!(past_due(d("2026-12-02"), d("2026-12-03")));
+        let days = [3, 14];
+        assert_eq!(reminder_threshold(15, &days), None);
+        assert_eq!(reminder_threshold(14, &days), Some(14));
+        assert_eq!(reminder_threshold(4, &days), Some(14));
+        assert_eq!(reminder_threshold(3, &days), Some(3));
+        assert_eq!(reminder_threshold(0, &days), Some(3));
+        assert_eq!(reminder_threshold(-1, &days), None);
     }
 }

@@ -11,12 +11,13 @@ use chrono::NaiveDate;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::case_mail::{notify, To};
+use crate::app::case_mail::{notify, reminder_key, To};
 use crate::app::AppContext;
 use crate::db::models::{Condition, Milestone};
 use crate::db::{audit, cases as case_repo, monitoring as repo};
 use crate::domain::monitoring::{
-    condition_transition, milestone_transition, ConditionEvent, ConditionStatus, MilestoneEvent, MilestoneStatus,
+    condition_transition, milestone_transition, past_due, reminder_threshold, ConditionEvent, ConditionStatus,
+    MilestoneEvent, MilestoneStatus,
 };
 use crate::email::human_date;
 use crate::error::{AppError, AppResult};
@@ -66,13 +67,13 @@ pub async fn run_once(ctx: &AppContext) -> AppResult<PassReport> {
         after = last;
         for m in batch {
             let days_left = (m.due_on - today).num_days();
-            let outcome = if days_left < 0 {
+            let outcome = if past_due(m.due_on, today) {
                 milestone_overdue(ctx, m).await.map(|done| {
                     if done {
                         report.milestones_overdue += 1;
                     }
                 })
-            } else if let Some(threshold) = days.iter().copied().find(|d| days_left <= *d) {
+            } else if let Some(threshold) = reminder_threshold(days_left, &days) {
                 reminder(ctx, m, threshold, today).await.map(|queued| report.reminders += queued)
             } else {
                 Ok(())
@@ -94,7 +95,9 @@ async fn condition_overdue(ctx: &AppContext, stale: Condition) -> AppResult<bool
             let Some(cond) = repo::find_condition(c, stale.id)? else { return Ok(false) };
             let status: ConditionStatus = cond.status;
             let Ok(next) = condition_transition(status, ConditionEvent::MarkOverdue) else { return Ok(false) };
-            if cond.due_on >= now.date() || !repo::set_condition_status(c, cond.id, cond.version, next, None, now)? {
+            if !past_due(cond.due_on, now.date())
+                || !repo::set_condition_status(c, cond.id, cond.version, next, None, now)?
+            {
                 return Ok(false);
             }
             audit::append(
@@ -136,7 +139,9 @@ async fn milestone_overdue(ctx: &AppContext, stale: Milestone) -> AppResult<bool
             let Some(m) = case_repo::find_milestone(c, stale.id)? else { return Ok(false) };
             let status: MilestoneStatus = m.status;
             let Ok(next) = milestone_transition(status, MilestoneEvent::MarkOverdue) else { return Ok(false) };
-            if m.due_on >= now.date() || !case_repo::update_milestone(c, m.id, m.version, next, None, None, now)? {
+            if !past_due(m.due_on, now.date())
+                || !case_repo::update_milestone(c, m.id, m.version, next, None, None, now)?
+            {
                 return Ok(false);
             }
             audit::append(
@@ -182,7 +187,7 @@ async fn reminder(ctx: &AppContext, m: Milestone, threshold: i64, today: NaiveDa
                 &mailer,
                 &app,
                 "milestone_reminder",
-                &format!("{}:{threshold}", m.id),
+                &reminder_key(m.id, threshold),
                 &[To::Author],
                 &format!("{} is due in {days_left} day{}", m.title, if days_left == 1 { "" } else { "s" }),
                 &format!("Due on {}. Submit the report from your trial's page.", human_date(m.due_on)),

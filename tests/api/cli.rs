@@ -5,7 +5,8 @@ use std::process::{Command, Stdio};
 
 use crate::helpers::TestDb;
 
-fn sandbox(db: &TestDb) -> Command {
+/// The `sandbox` binary with only the settings a test gives it, on `db`.
+pub(crate) fn sandbox(db: &TestDb) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sandbox"));
     c.current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_clear()

@@ -29,6 +29,7 @@ mod pages;
 mod register;
 mod register_search;
 mod schema;
+mod seed;
 mod sessions;
 mod tokens;
 mod web;

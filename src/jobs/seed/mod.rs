@@ -3,22 +3,39 @@
 //! every state with their derogations, conditions, milestones, evidence, attestations,
 //! observations, enforcement actions, evaluations and a consistent audit chain.
 //!
+//! Every record follows the service's own rules, so that the demo is what the service would have
+//! produced: submissions pass `check_submission` and approvals `check_approval`, statuses are
+//! replayed through the lifecycles, references are numbered per year of submission in submission
+//! order, and conditions and milestones went overdue (and reminders were sent) exactly as the
+//! daily scheduler would have done it — one scheduler pass straight after seeding finds nothing to
+//! do. See `docs/OPERATIONS.md` ("Demo data").
+//!
 //! Cases are written in batches, each batch one transaction, with progress on standard error.
 //!
-//! This module owns the entry point ([`seed`]), the zones, and what carries over from one case to
-//! the next (`Seeder`). The rest is in its parts:
+//! This module owns the entry point ([`seed`]), the rules seeding follows ([`SeedRules`]), the
+//! references, and what carries over from one case to the next (`Seeder`). The rest is in its
+//! parts:
+//! - `zones`: the demo zones, their postcodes and provisions, and which provisions fit which
+//!   intervention;
 //! - `people`: the demo users and organisations;
+//! - `plan`: a case's draw — its state, place, provisions and dates;
 //! - `rows`: a batch's rows in memory, their ids, and writing them;
-//! - `chain`: a case's hash-chained audit trail, stepped through the case lifecycle;
+//! - `chain`: a case's hash-chained audit trail, in time order;
 //! - `case`: one case, from its draw to its decision;
-//! - `trial`: an approved case's trial — conditions, milestones, enforcement and evaluation.
+//! - `trial`: an approved case's trial — its start, enforcement and evaluation;
+//! - `monitoring`: its conditions and milestones, replayed with the scheduler's passes, and the
+//!   reminders those passes sent.
 
 mod case;
 mod chain;
+mod monitoring;
 mod people;
+mod plan;
 mod rows;
 mod trial;
+mod zones;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
@@ -27,9 +44,12 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use crate::app::cases::ClockRules;
-use crate::db::{catalogue, write_tx, Db, DbConn, DbError};
+use crate::config::Settings;
+use crate::db::{write_tx, Db, DbError};
+use crate::email::Mailer;
 use people::People;
 use rows::{advance_sequences, NextIds, Rows};
+use zones::SeedZone;
 
 pub const DEMO_PASSWORD: &str = "sandbox-demo-password-2026";
 
@@ -40,39 +60,54 @@ pub struct SeedReport {
     pub logins: Vec<(String, String)>,
 }
 
-const ZONES: [(&str, &str, &str, Option<&str>, f64); 6] = [
-    ("Bristol Harbourside Net Zero Zone", "E06000023", "Bristol City Council", Some("2018-11-13"), 10.0),
-    ("Frome Community Energy Zone", "E06000066", "Somerset Council", Some("2019-02-26"), 25.0),
-    ("Leeds Retrofit Streets", "E08000035", "Leeds City Council", Some("2019-03-27"), 0.0),
-    ("Brixton Solar Terraces", "E09000022", "London Borough of Lambeth", Some("2019-01-22"), 15.0),
-    ("Cornwall Heat Network Pilot", "E06000052", "Cornwall Council", Some("2019-01-22"), 20.0),
-    ("Oxford Low Carbon Hub", "E07000178", "Oxford City Council", None, 30.0),
-];
+/// The service's rules that seeding follows, from its settings: the decision clock and calendar,
+/// the time allowed to answer an information request, the scheduler's reminders, and the mailer
+/// that renders the reminders already sent.
+pub struct SeedRules<'a> {
+    pub clock: ClockRules<'a>,
+    pub information_request_working_days: u32,
+    /// Days before a milestone's due date that reminders go, fewest first.
+    pub reminder_days: Vec<i64>,
+    pub mailer: Mailer,
+}
 
-/// A zone and the provisions (id, code, longest trial) allowed in it.
-type SeedZone = (i64, Vec<(i64, String, i32)>);
+impl<'a> SeedRules<'a> {
+    /// The rules of `settings`, with `today` as the day seeding is done.
+    pub fn new(settings: &'a Settings, today: NaiveDate) -> Result<Self, String> {
+        let mut reminder_days = settings.scheduler.reminder_days.clone();
+        reminder_days.sort_unstable();
+        Ok(SeedRules {
+            clock: ClockRules::new(settings, today),
+            information_request_working_days: settings.calendar.information_request_working_days,
+            reminder_days,
+            mailer: Mailer::new(&settings.base_url, &settings.mail.from)?,
+        })
+    }
+}
 
-/// What carries over from one case to the next: the people, zones and day cases are seeded
-/// against, the random draws, the next free ids, and the last reference number given this year.
+/// What carries over from one case to the next: the rules, people, zones, the moment cases are
+/// seeded against, the case's random draws, the next free ids, and each case's reference number.
 struct Seeder<'a> {
-    rules: &'a ClockRules<'a>,
+    rules: &'a SeedRules<'a>,
     people: &'a People,
     zones: &'a [SeedZone],
     today: NaiveDate,
-    reference_year: i32,
+    now: NaiveDateTime,
+    seed: u64,
     rng: StdRng,
     ids: NextIds,
-    last_reference: i32,
+    /// The reference number of the `n`th case within its year of submission (0: not submitted).
+    references: Vec<u32>,
 }
 
-/// A seeded case that took a step its lifecycle does not allow: a bug in the seeder, reported
-/// rather than written.
+/// A seeded case that took a step its lifecycle does not allow, or broke a rule the service
+/// checks: a bug in the seeder, reported rather than written.
 #[derive(Debug)]
 struct SeedError(String);
 
 impl fmt::Display for SeedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "demo data broke the lifecycle: {}", self.0)
+        write!(f, "demo data broke the service's rules: {}", self.0)
     }
 }
 
@@ -98,32 +133,32 @@ pub fn seed(
     cases: usize,
     seed: u64,
     batch: usize,
-    rules: &ClockRules,
+    rules: &SeedRules,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<SeedReport, String> {
-    let today = rules.today;
-    let now = crate::db::now();
+    let today = rules.clock.today;
+    let now = crate::db::now().max(today.and_hms_opt(0, 0, 0).unwrap_or_default());
     let hash = crate::auth::password::hash_password(DEMO_PASSWORD)?;
     let (people, zones) = db
         .with_conn(|c| {
             write_tx(c, |c| {
                 let people = people::people(c, &hash, now, (cases / 20).clamp(6, 5000))?;
-                Ok::<_, DbError>((people, insert_zones(c, now)?))
+                Ok::<_, DbError>((people, zones::insert_zones(c, now, today)?))
             })
         })
         .map_err(|e| e.to_string())?;
-    // References continue from those already used this year.
-    let year = today.year();
     let mut seeder = Seeder {
         rules,
         people: &people,
         zones: &zones,
         today,
-        reference_year: year,
+        now,
+        seed,
         rng: StdRng::seed_from_u64(seed),
         ids: db.with_conn(|c| NextIds::load(c).map_err(DbError::from)).map_err(|e| e.to_string())?,
-        last_reference: last_reference(db, year)?,
+        references: Vec::new(),
     };
+    seeder.number_references(db, cases)?;
     let mut done = 0;
     while done < cases {
         let n = batch.min(cases - done);
@@ -131,7 +166,7 @@ pub fn seed(
         for i in 0..n {
             seeder.case(&mut rows, done + i).map_err(|e| e.to_string())?;
         }
-        write_batch(db, &rows, year, seeder.last_reference)?;
+        write_batch(db, &rows)?;
         done += n;
         progress(done, cases);
     }
@@ -139,52 +174,62 @@ pub fn seed(
     Ok(SeedReport { cases, logins: demo_logins() })
 }
 
-/// Inserts the demo zones, each allowing up to five of the catalogue's provisions.
-fn insert_zones(c: &mut DbConn, now: NaiveDateTime) -> Result<Vec<SeedZone>, DbError> {
-    let codes = catalogue::list_provisions(c, false)?;
-    let mut zones = Vec::new();
-    for (i, (name, code, lpa, declared, min)) in ZONES.iter().enumerate() {
-        let allowed: Vec<(i64, String, i32)> =
-            codes.iter().skip(i % 3).step_by(2).take(5).map(|p| (p.id, p.code.clone(), p.max_trial_months)).collect();
-        let zone = catalogue::insert_zone(
-            c,
-            &catalogue::ZoneFields {
-                name: name.to_string(),
-                lpa_code: code.to_string(),
-                lpa_name: lpa.to_string(),
-                climate_emergency_declared_on: declared.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
-                is_open: i != 5,
-                window_opens_on: None,
-                window_closes_on: None,
-                min_community_ownership_pct: *min,
-            },
-            now,
-        )?;
-        catalogue::set_zone_provisions(c, zone.id, &allowed.iter().map(|a| a.0).collect::<Vec<_>>())?;
-        zones.push((zone.id, allowed));
+impl Seeder<'_> {
+    /// The random draws of the `n`th case: its own stream, so that a case can be drawn again (the
+    /// references are numbered from a first draw of every case's dates).
+    fn case_rng(&self, n: usize) -> StdRng {
+        let mix = (n as u64).wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        StdRng::seed_from_u64(self.seed.rotate_left(17) ^ mix)
     }
-    Ok(zones)
+
+    /// Numbers the references as the service gives them: `SBX-<year of submission>-NNNNN`, in
+    /// order of submission within each year, after those the year has used already; and leaves
+    /// each year's counter at its last number, so that the next submission takes the next one.
+    fn number_references(&mut self, db: &Db, cases: usize) -> Result<(), String> {
+        use crate::db::schema::reference_counters;
+        let mut submitted: Vec<(i32, NaiveDateTime, u32)> = Vec::new();
+        for n in 0..cases {
+            let mut rng = self.case_rng(n);
+            let plan = self.plan(&mut rng, n);
+            if let Some(at) = plan.submitted {
+                submitted.push((at.year(), at, n as u32));
+            }
+        }
+        submitted.sort_unstable();
+        let mut counters: BTreeMap<i32, i32> = db
+            .with_conn(|c| {
+                reference_counters::table
+                    .select((reference_counters::year, reference_counters::last_value))
+                    .load::<(i32, i32)>(c)
+                    .map_err(DbError::from)
+            })
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .collect();
+        self.references = vec![0; cases];
+        for (year, _, n) in submitted {
+            let last = counters.entry(year).or_insert(0);
+            *last += 1;
+            self.references[n as usize] = *last as u32;
+        }
+        db.with_conn(|c| {
+            write_tx(c, |c| {
+                for (year, last) in &counters {
+                    diesel::delete(reference_counters::table.find(*year)).execute(c)?;
+                    diesel::insert_into(reference_counters::table)
+                        .values((reference_counters::year.eq(*year), reference_counters::last_value.eq(*last)))
+                        .execute(c)?;
+                }
+                Ok::<_, DbError>(())
+            })
+        })
+        .map_err(|e| e.to_string())
+    }
 }
 
-/// The last reference number given in `year`, 0 if none.
-fn last_reference(db: &Db, year: i32) -> Result<i32, String> {
-    use crate::db::schema::reference_counters;
-    db.with_conn(|c| {
-        reference_counters::table
-            .find(year)
-            .select(reference_counters::last_value)
-            .first::<i32>(c)
-            .optional()
-            .map(|v| v.unwrap_or(0))
-            .map_err(DbError::from)
-    })
-    .map_err(|e| e.to_string())
-}
-
-/// Writes one batch in one transaction: its rows, the sequences moved past them, and the year's
-/// reference counter at `last_reference`.
-fn write_batch(db: &Db, rows: &Rows, year: i32, last_reference: i32) -> Result<(), String> {
-    use crate::db::schema::reference_counters;
+/// Writes one batch in one transaction: its rows, the sequences moved past them, and the cases'
+/// "needs review" flags.
+fn write_batch(db: &Db, rows: &Rows) -> Result<(), String> {
     db.with_conn(|c| {
         write_tx(c, |c| {
             rows.write(c)?;
@@ -192,10 +237,6 @@ fn write_batch(db: &Db, rows: &Rows, year: i32, last_reference: i32) -> Result<(
             if let (Some(first), Some(last)) = (rows.applications.first(), rows.applications.last()) {
                 crate::db::cases::refresh_needs_review(c, first.id, last.id)?;
             }
-            diesel::delete(reference_counters::table.find(year)).execute(c)?;
-            diesel::insert_into(reference_counters::table)
-                .values((reference_counters::year.eq(year), reference_counters::last_value.eq(last_reference)))
-                .execute(c)?;
             Ok::<_, DbError>(())
         })
     })

@@ -1,6 +1,8 @@
 //! The demo's people: an administrator, five inspectors, innovators in organisations of every
 //! kind, and ten residents, all with the demo password and a verified email.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -30,11 +32,15 @@ pub(super) struct People {
     /// Each innovator with their organisation and its kind.
     pub(super) innovators: Vec<(i64, i64, OrganisationKind)>,
     pub(super) community: Vec<i64>,
+    /// Each user's email address and name, by id (what an email to them needs).
+    pub(super) contacts: HashMap<i64, (String, String)>,
 }
 
-/// The user with `email`, created if there is none yet.
+/// The user with `email`, created if there is none yet, noted in `contacts`.
+#[allow(clippy::too_many_arguments)]
 fn make_user(
     c: &mut DbConn,
+    contacts: &mut HashMap<i64, (String, String)>,
     email: &str,
     name: &str,
     role: Role,
@@ -43,9 +49,10 @@ fn make_user(
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
     if let Some(u) = users::find_user_by_email(c, email)? {
+        contacts.insert(u.id, (u.email, u.display_name));
         return Ok(u.id);
     }
-    Ok(users::insert_user(
+    let id = users::insert_user(
         c,
         &NewUser {
             email,
@@ -59,17 +66,21 @@ fn make_user(
             updated_at: now,
         },
     )?
-    .id)
+    .id;
+    contacts.insert(id, (email.to_string(), name.to_string()));
+    Ok(id)
 }
 
 /// Creates (or finds) the demo users, with `innovators` innovators each in an organisation of
 /// their own, the kinds taken in turn.
 pub(super) fn people(c: &mut DbConn, hash: &str, now: NaiveDateTime, innovators: usize) -> QueryResult<People> {
-    let admin = make_user(c, "admin@demo.sandbox.example", "Demo Administrator", Role::Admin, None, hash, now)?;
+    let mut contacts = HashMap::new();
+    let admin =
+        make_user(c, &mut contacts, "admin@demo.sandbox.example", "Demo Administrator", Role::Admin, None, hash, now)?;
     let mut inspectors = Vec::new();
     for (i, n) in INSPECTORS.iter().enumerate() {
         let email = format!("inspector{}@demo.sandbox.example", i + 1);
-        inspectors.push(make_user(c, &email, n, Role::Inspector, None, hash, now)?);
+        inspectors.push(make_user(c, &mut contacts, &email, n, Role::Inspector, None, hash, now)?);
     }
     let mut inn = Vec::new();
     for i in 0..innovators {
@@ -81,14 +92,14 @@ pub(super) fn people(c: &mut DbConn, hash: &str, now: NaiveDateTime, innovators:
         )?;
         let email = format!("innovator{}@demo.sandbox.example", i + 1);
         let name = format!("Innovator {}", i + 1);
-        let id = make_user(c, &email, &name, Role::Innovator, Some(org.id), hash, now)?;
+        let id = make_user(c, &mut contacts, &email, &name, Role::Innovator, Some(org.id), hash, now)?;
         inn.push((id, org.id, kind));
     }
     let mut community = Vec::new();
     for i in 0..RESIDENTS {
         let email = format!("resident{}@demo.sandbox.example", i + 1);
         let name = format!("Resident {}", i + 1);
-        community.push(make_user(c, &email, &name, Role::Community, None, hash, now)?);
+        community.push(make_user(c, &mut contacts, &email, &name, Role::Community, None, hash, now)?);
     }
-    Ok(People { admin, inspectors, innovators: inn, community })
+    Ok(People { admin, inspectors, innovators: inn, community, contacts })
 }

@@ -1,6 +1,7 @@
 //! A batch's rows, built in memory with the ids the seeder gives them, and written with one
 //! multi-row `INSERT` per table and chunk.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::models::{
@@ -12,6 +13,26 @@ use crate::db::schema::{
     recommendations, requested_derogations, screenings,
 };
 use crate::db::DbConn;
+use crate::email::DeliveryStatus;
+
+/// An email the service has already sent (a milestone reminder), as the outbox keeps it.
+#[derive(Insertable)]
+#[diesel(table_name = crate::db::schema::outbound_emails, treat_none_as_default_value = false)]
+pub(super) struct SentEmail {
+    pub(super) dedup_key: String,
+    pub(super) user_id: Option<i64>,
+    pub(super) to_address: String,
+    pub(super) category: String,
+    pub(super) subject: String,
+    pub(super) body_text: String,
+    pub(super) body_html: String,
+    pub(super) message_id: String,
+    pub(super) status: DeliveryStatus,
+    pub(super) attempts: i32,
+    pub(super) next_attempt_at: NaiveDateTime,
+    pub(super) created_at: NaiveDateTime,
+    pub(super) sent_at: Option<NaiveDateTime>,
+}
 
 /// The rows of one batch of cases, built in memory and written with one multi-row `INSERT` per
 /// table and chunk: a round trip per chunk rather than per row, which is what makes a million
@@ -32,6 +53,7 @@ pub(super) struct Rows {
     pub(super) evaluations: Vec<Evaluation>,
     pub(super) recommendations: Vec<Recommendation>,
     pub(super) audit: Vec<NewAuditEvent>,
+    pub(super) emails: Vec<SentEmail>,
 }
 
 /// The last id given in each table that seeded rows name; [`take`] gives the next.
@@ -106,6 +128,7 @@ impl Rows {
         insert_chunks!(c, evaluations::table, self.evaluations, 7);
         insert_chunks!(c, recommendations::table, self.recommendations, 6);
         insert_chunks!(c, audit_events::table, self.audit, 12);
+        insert_chunks!(c, crate::db::schema::outbound_emails::table, self.emails, 13);
         Ok(())
     }
 }
