@@ -59,12 +59,12 @@ try {
     check((await page.locator("header").innerText()).includes("Following"), "the navigation has Following");
 
     // 2. The trial on the register.
-    // TODO search box: once the register has its search box (<input id="q">), search for the
-    // reference there instead of filtering by status.
+    // The resident finds it with the register's search box, by its reference.
     await go(page.locator("header").getByRole("link", { name: "Register", exact: true }), /\/register$/);
-    await page.selectOption("#status", "active");
-    await go(button("Apply filters"), /\/register\?/);
-    await screen("02-register-active");
+    await page.fill("#q", reference);
+    await go(button("Search"), /\/register\?/);
+    check((await page.locator("table tbody tr").count()) === 1, "the search finds exactly the trial");
+    await screen("02-register-search");
     await go(page.getByRole("link", { name: reference, exact: true }), trialUrl);
     await screen("03-trial");
 
