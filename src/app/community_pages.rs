@@ -7,7 +7,7 @@ use super::register::{self, Entry, TrialRecord};
 use super::tx::facts_of;
 use super::{AppContext, Page, PageRequest};
 use crate::db::models::{Provision, Subscription};
-use crate::db::register::RegisterFilter;
+use crate::db::register::{RegisterFilter, RegisterOrder};
 use crate::db::{community as repo, reports};
 use crate::domain::policy::{authorize_case, Actor, CaseRequest, Refusal};
 use crate::error::{AppError, AppResult};
@@ -82,7 +82,8 @@ pub async fn zone(ctx: &AppContext, actor: Option<&Actor>, id: i64, page: PageRe
         .into_iter()
         .filter(|p| zone.allowed_provisions.contains(&p.code))
         .collect();
-    let trials = register::list(ctx, RegisterFilter { zone_id: Some(id), ..RegisterFilter::default() }, page).await?;
+    let filter = RegisterFilter { zone_id: Some(id), ..RegisterFilter::default() };
+    let trials = register::list(ctx, filter, RegisterOrder::default(), page).await?;
     let subscription = match actor {
         Some(a) => super::community::subscriptions(ctx, a)
             .await?
