@@ -8,26 +8,31 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-static EMAIL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+").expect("a valid pattern"));
+static EMAIL: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+").ok());
 /// Ten or more digits, allowing `+`, spaces, dots, dashes and brackets between them (UK and
 /// international numbers as people write them).
-static PHONE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\+?\(?\d(?:[\s().\-]{0,2}\d){9,}").expect("a valid pattern"));
+static PHONE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\+?\(?\d(?:[\s().\-]{0,2}\d){9,}").ok());
 /// A full UK postcode (outward and inward code); the outward code alone (the district, which the
 /// register publishes) is kept.
-static POSTCODE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*[0-9][A-Z]{2}\b").expect("a valid pattern"));
+static POSTCODE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*[0-9][A-Z]{2}\b").ok());
 
 pub const EMAIL_REMOVED: &str = "[email address removed]";
 pub const PHONE_REMOVED: &str = "[phone number removed]";
 
 /// The text with email addresses and phone numbers replaced by a marker, and full postcodes cut
 /// to their district.
+///
+/// The patterns are constants, compiled once (the tests below would fail if one did not compile).
 pub fn without_personal_data(text: &str) -> String {
-    let text = EMAIL.replace_all(text, EMAIL_REMOVED);
-    let text = PHONE.replace_all(&text, PHONE_REMOVED);
-    POSTCODE.replace_all(&text, "$1").into_owned()
+    let mut out = text.to_string();
+    for (pattern, with) in [(&*EMAIL, EMAIL_REMOVED), (&*PHONE, PHONE_REMOVED), (&*POSTCODE, "$1")] {
+        if let Some(re) = pattern {
+            out = re.replace_all(&out, with).into_owned();
+        }
+    }
+    out
 }
 
 #[cfg(test)]
