@@ -121,14 +121,20 @@ pub(super) async fn case_page(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let file: CaseFile = case_file::case_file(ctx, who.actor(), id).await?;
-    let publishes = crate::domain::policy::authorize_case(
+    let context =
+        json!({ "case": summary_json(&file.view, who), "tabs": tabs::tabs_json(&file, publishes(&file.view, who)) });
+    page_status(&who.visitor, status, "casework/case.html", with_notice(context, notice))
+}
+
+/// Whether the viewer may publish the case's files with the decision notice (the policy's answer,
+/// for the links on the case page and the confirmation page behind them).
+pub(super) fn publishes(view: &CaseView, who: &SignedIn) -> bool {
+    crate::domain::policy::authorize_case(
         Some(who.actor()),
         crate::domain::policy::CaseRequest::PublishDocument,
-        &crate::app::tx::facts_of(&file.view.app),
+        &crate::app::tx::facts_of(&view.app),
     )
-    .is_ok();
-    let context = json!({ "case": summary_json(&file.view, who), "tabs": tabs::tabs_json(&file, publishes) });
-    page_status(&who.visitor, status, "casework/case.html", with_notice(context, notice))
+    .is_ok()
 }
 
 /// A refused change: the case page as it now is, with what happened said at the top; any other

@@ -6,10 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use super::{load, refused};
+use super::{load, publishes, refused};
 use crate::app::{documents, AppContext};
 use crate::domain::decision::AttachmentSide;
-use crate::domain::policy::{authorize_case, CaseRequest};
 use crate::error::{AppError, AppResult};
 use crate::web::casework::decision::header_json;
 use crate::web::forms::{done, field, page_status, Form, Pairs};
@@ -33,9 +32,7 @@ async fn confirm_page(
         .iter()
         .find(|a| a.id == aid)
         .ok_or_else(|| AppError::NotFound(documents::NO_SUCH_DOCUMENT.into()))?;
-    let allowed =
-        authorize_case(Some(who.actor()), CaseRequest::PublishDocument, &crate::app::tx::facts_of(&view.app)).is_ok();
-    if !allowed {
+    if !publishes(&view, &who) {
         return crate::web::casework::decision::not_now(&who.visitor, &view, "publish this case's files");
     }
     let context = json!({
