@@ -7,7 +7,7 @@ use serde_json::json;
 use super::input::Parsed;
 pub use super::tx::case_stream;
 use super::tx::{self, facts_of, Expected, Tx};
-use super::{AppContext, Page, PageRequest};
+use super::{AppContext, Page, PageRequest, Remember};
 use crate::config::Settings;
 use crate::db::cases::{self as repo, CaseFilter, NewApplication};
 use crate::db::models::*;
@@ -336,7 +336,8 @@ pub async fn list(
         .run(move |c| {
             let rows = repo::list_applications(c, &filter, page.offset(), page.per_page)?;
             let key = format!("applications {filter:?}");
-            let counted = counts.count(key, now, keep, cap, || repo::count_applications(c, &filter, cap))?;
+            let counted = counts
+                .count(key, now, (keep, Remember::PastTheCap), cap, || repo::count_applications(c, &filter, cap))?;
             let items = summaries(c, rows, &ClockRules::new(&settings, now.date()))?;
             Ok::<_, AppError>(Page::new(items, page, counted, cap))
         })

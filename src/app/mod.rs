@@ -110,52 +110,65 @@ impl PageRequest {
     }
 }
 
-/// Lists whose count reached the cap lately. A count is exact up to the cap and only says
-/// "more than that" beyond it, so once a filter has passed the cap it is taken to stay past it for
+/// Counts remembered for a while. A count is exact up to the cap and only says "more than that"
+/// beyond it, so once a filter has passed the cap it is taken to stay past it for
 /// `lists.capped_count_seconds` instead of counting `cap + 1` index entries again on every page:
-/// a big list then costs no more than a small one. Counts under the cap are always made afresh.
+/// a big list then costs no more than a small one.
+///
+/// Under the cap a count is made afresh every time ([`Remember::PastTheCap`]: the work queue's tabs
+/// must move as soon as a case does), except where the caller accepts a count as old as
+/// `capped_count_seconds` ([`Remember::Always`]: a register search, whose matches change only when a
+/// decision is published, and whose every match would otherwise be counted on every page).
 #[derive(Default)]
 pub struct CappedCounts {
-    until: std::sync::Mutex<std::collections::HashMap<String, NaiveDateTime>>,
+    kept: std::sync::Mutex<std::collections::HashMap<String, (NaiveDateTime, i64)>>,
+}
+
+/// Which counts [`CappedCounts::count`] may remember.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remember {
+    /// Only a count past the cap.
+    PastTheCap,
+    /// Any count.
+    Always,
 }
 
 /// The most filters remembered at once (the memory is dropped whole when it fills).
 const CAPPED_COUNTS_KEPT: usize = 10_000;
 
 impl CappedCounts {
-    /// The count of `key` (up to `cap + 1`), from memory if it passed the cap lately.
+    /// The count of `key` (up to `cap + 1`), from memory if it was counted lately and `remember`
+    /// allowed keeping it.
     pub fn count(
         &self,
         key: String,
         now: NaiveDateTime,
-        keep_seconds: i64,
+        (keep_seconds, remember): (i64, Remember),
         cap: i64,
         count: impl FnOnce() -> diesel::QueryResult<i64>,
     ) -> diesel::QueryResult<i64> {
         let keep = chrono::TimeDelta::seconds(keep_seconds);
         if keep_seconds > 0 {
-            if let Ok(mut until) = self.until.lock() {
-                match until.get(&key) {
-                    Some(u) if now < *u => return Ok(cap + 1),
+            if let Ok(mut kept) = self.kept.lock() {
+                match kept.get_mut(&key) {
+                    Some((until, n)) if now < *until => return Ok(*n),
                     // Lapsed: this caller counts again, and the requests that come meanwhile keep
                     // the remembered answer rather than all counting at once.
-                    Some(_) => {
-                        until.insert(key.clone(), now + keep);
-                    }
+                    Some((until, _)) => *until = now + keep,
                     None => {}
                 }
             }
         }
         let counted = count()?;
         if keep_seconds > 0 {
-            if let Ok(mut until) = self.until.lock() {
-                if counted > cap {
-                    if until.len() >= CAPPED_COUNTS_KEPT {
-                        until.clear();
+            if let Ok(mut kept) = self.kept.lock() {
+                if counted > cap || remember == Remember::Always {
+                    if kept.len() >= CAPPED_COUNTS_KEPT {
+                        kept.clear();
                     }
-                    until.insert(key, now + keep);
+                    kept.insert(key, (now + keep, counted.min(cap + 1)));
                 } else {
-                    until.remove(&key);
+                    kept.remove(&key);
                 }
             }
         }
@@ -201,7 +214,7 @@ pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
 
 #[cfg(test)]
 mod capped_count_tests {
-    use super::CappedCounts;
+    use super::{CappedCounts, Remember};
     use std::cell::Cell;
 
     #[test]
@@ -218,18 +231,18 @@ mod capped_count_tests {
             }
         };
         // Under the cap: counted every time.
-        assert_eq!(counts.count("a".into(), at(0), 10, 5, count(3)).unwrap(), 3);
-        assert_eq!(counts.count("a".into(), at(1), 10, 5, count(4)).unwrap(), 4);
+        assert_eq!(counts.count("a".into(), at(0), (10, Remember::PastTheCap), 5, count(3)).unwrap(), 3);
+        assert_eq!(counts.count("a".into(), at(1), (10, Remember::PastTheCap), 5, count(4)).unwrap(), 4);
         assert_eq!(made.get(), 2);
         // Past it: remembered until the time is up, then counted again.
-        assert_eq!(counts.count("b".into(), at(0), 10, 5, count(6)).unwrap(), 6);
-        assert_eq!(counts.count("b".into(), at(9), 10, 5, count(2)).unwrap(), 6);
+        assert_eq!(counts.count("b".into(), at(0), (10, Remember::PastTheCap), 5, count(6)).unwrap(), 6);
+        assert_eq!(counts.count("b".into(), at(9), (10, Remember::PastTheCap), 5, count(2)).unwrap(), 6);
         assert_eq!(made.get(), 3, "not counted while remembered");
-        assert_eq!(counts.count("b".into(), at(10), 10, 5, count(2)).unwrap(), 2);
+        assert_eq!(counts.count("b".into(), at(10), (10, Remember::PastTheCap), 5, count(2)).unwrap(), 2);
         assert_eq!(made.get(), 4);
         // 0 seconds: always counted.
-        assert_eq!(counts.count("c".into(), at(0), 0, 5, count(6)).unwrap(), 6);
-        assert_eq!(counts.count("c".into(), at(0), 0, 5, count(1)).unwrap(), 1);
+        assert_eq!(counts.count("c".into(), at(0), (0, Remember::PastTheCap), 5, count(6)).unwrap(), 6);
+        assert_eq!(counts.count("c".into(), at(0), (0, Remember::PastTheCap), 5, count(1)).unwrap(), 1);
     }
 
     #[test]
@@ -237,12 +250,12 @@ mod capped_count_tests {
         let counts = CappedCounts::default();
         let t0 = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap().and_hms_opt(12, 0, 0).unwrap();
         let at = |s: i64| t0 + chrono::TimeDelta::seconds(s);
-        assert_eq!(counts.count("q".into(), at(0), 10, 5, || Ok(9)).unwrap(), 9);
+        assert_eq!(counts.count("q".into(), at(0), (10, Remember::PastTheCap), 5, || Ok(9)).unwrap(), 9);
         let others = Cell::new(0);
         // The lapsed count is under way when another request asks: it does not count too.
         let first = counts
-            .count("q".into(), at(10), 10, 5, || {
-                let during = counts.count("q".into(), at(10), 10, 5, || {
+            .count("q".into(), at(10), (10, Remember::PastTheCap), 5, || {
+                let during = counts.count("q".into(), at(10), (10, Remember::PastTheCap), 5, || {
                     others.set(others.get() + 1);
                     Ok(1)
                 });
@@ -252,6 +265,20 @@ mod capped_count_tests {
             .unwrap();
         assert_eq!((first, others.get()), (3, 0));
         // Now under the cap, it is counted afresh every time.
-        assert_eq!(counts.count("q".into(), at(11), 10, 5, || Ok(2)).unwrap(), 2);
+        assert_eq!(counts.count("q".into(), at(11), (10, Remember::PastTheCap), 5, || Ok(2)).unwrap(), 2);
+    }
+
+    #[test]
+    fn a_search_count_under_the_cap_is_remembered_for_a_while_too() {
+        let counts = CappedCounts::default();
+        let t0 = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap().and_hms_opt(12, 0, 0).unwrap();
+        let at = |s: i64| t0 + chrono::TimeDelta::seconds(s);
+        let always = (10, Remember::Always);
+        assert_eq!(counts.count("s".into(), at(0), always, 5, || Ok(3)).unwrap(), 3);
+        assert_eq!(counts.count("s".into(), at(9), always, 5, || Ok(4)).unwrap(), 3, "remembered");
+        assert_eq!(counts.count("s".into(), at(10), always, 5, || Ok(4)).unwrap(), 4, "counted again");
+        // Past the cap, what is remembered says only "more than the cap".
+        assert_eq!(counts.count("t".into(), at(0), always, 5, || Ok(99)).unwrap(), 99);
+        assert_eq!(counts.count("t".into(), at(1), always, 5, || Ok(1)).unwrap(), 6);
     }
 }

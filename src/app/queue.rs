@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::cases::{list, scope, CaseSummary};
-use super::{AppContext, Page, PageRequest};
+use super::{AppContext, Page, PageRequest, Remember};
 use crate::db::cases::{self as repo, CaseFilter, CaseOrder, InspectorFilter};
 use crate::domain::account::Role;
 use crate::domain::policy::{authorize, Action, Actor, Refusal};
@@ -95,7 +95,8 @@ pub async fn queue(
                 let mut f = t.narrow(filter.clone(), me, today);
                 scope(&actor, &mut f);
                 let key = format!("queue tab {f:?}");
-                let n = counts.count(key, now, keep, cap, || repo::count_applications(c, &f, cap))?;
+                let n = counts
+                    .count(key, now, (keep, Remember::PastTheCap), cap, || repo::count_applications(c, &f, cap))?;
                 out.push((t, n.min(cap), n > cap));
             }
             Ok::<_, AppError>(out)

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::community::ObservationView;
-use super::{AppContext, Page, PageRequest};
+use super::{AppContext, Page, PageRequest, Remember};
 use crate::db::cases as case_repo;
 use crate::db::models::{
     Application, Condition, EnforcementAction, InformationRequest, InformationRequestAttachment, Milestone, Provision,
@@ -72,7 +72,10 @@ pub async fn list(
         .run(move |c| {
             let apps = repo::list(c, &filter, order, page.offset(), page.per_page)?;
             let key = format!("register {filter:?}");
-            let counted = counts.count(key, now, keep, cap, || repo::count(c, &filter, cap))?;
+            // A search's matches change only when a decision is published: a count a few seconds
+            // old is good enough, and counting them all on every page is what would cost.
+            let remember = if filter.words.is_some() { Remember::Always } else { Remember::PastTheCap };
+            let counted = counts.count(key, now, (keep, remember), cap, || repo::count(c, &filter, cap))?;
             Ok::<_, AppError>(Page::new(entries(c, apps)?, page, counted, cap))
         })
         .await
