@@ -433,12 +433,49 @@ pub async fn history(ctx: &AppContext, actor: &Actor, id: i64) -> AppResult<Vec<
         .await
 }
 
+/// Public events that carry an observation's text (or a reply to it) show what the public page
+/// shows: nothing while the observation is hidden or held, the redacted text once redacted. The
+/// events themselves are untouched in the audit trail; only this reading of them changes.
+fn withhold_moderated_text(c: &mut DbConn, case_id: i64, events: &mut [AuditEvent]) -> AppResult<()> {
+    use super::community::public_text;
+    if !events.iter().any(|e| matches!(e.action.as_str(), "observation.posted" | "observation.replied")) {
+        return Ok(());
+    }
+    let observations: std::collections::HashMap<i64, Observation> =
+        crate::db::community::observations_of(c, case_id)?.into_iter().map(|o| (o.id, o)).collect();
+    for e in events.iter_mut() {
+        let posted = match e.action.as_str() {
+            "observation.posted" => true,
+            "observation.replied" => false,
+            _ => continue,
+        };
+        let mut details: serde_json::Value = serde_json::from_str(&e.details).unwrap_or_default();
+        let Some(obs) = details["observation_id"].as_i64().and_then(|id| observations.get(&id)) else { continue };
+        let shown = match public_text(obs) {
+            None => None,
+            Some(text) if posted => Some(text.to_owned()),
+            // A reply stays as written while its observation can be read.
+            Some(_) => continue,
+        };
+        if shown.as_deref() == details["body"].as_str() {
+            continue;
+        }
+        details["body"] = shown.map_or(serde_json::Value::Null, serde_json::Value::String);
+        details["withheld"] = json!(true);
+        e.details = details.to_string();
+    }
+    Ok(())
+}
+
 /// The history of a case `actor` may read the history of: staff see every event, others the
 /// public ones.
 pub(crate) fn history_of(c: &mut DbConn, actor: &Actor, app: &Application) -> AppResult<Vec<HistoryEntry>> {
     let staff = matches!(actor.role, Role::Inspector | Role::Admin);
-    let events: Vec<_> =
+    let mut events: Vec<_> =
         audit::stream_events(c, &case_stream(app.id))?.into_iter().filter(|e| staff || e.public).collect();
+    if !staff {
+        withhold_moderated_text(c, app.id, &mut events)?;
+    }
     let actor_ids: Vec<i64> = events.iter().filter_map(|e| e.actor_user_id).collect();
     let names = users::display_names(c, &actor_ids)?;
     Ok(events

@@ -129,6 +129,16 @@ pub fn publicly_visible(o: &Observation) -> bool {
     o.visibility != Visibility::Hidden && o.held_at.is_none()
 }
 
+/// The text of an observation the public may read: none while it is hidden or held, the moderator's
+/// redacted text once redacted, else what its author wrote.
+pub fn public_text(o: &Observation) -> Option<&str> {
+    match o.visibility {
+        _ if !publicly_visible(o) => None,
+        Visibility::Published => Some(&o.body),
+        _ => Some(o.published_body.as_deref().unwrap_or("")),
+    }
+}
+
 /// An observation with its replies, as one reader may see it.
 #[derive(Debug, Clone)]
 pub struct ObservationView {

@@ -4,6 +4,7 @@
 //! version and input are checked in that order; the audit event (in the case's chain) and the
 //! emails are written with the change.
 
+use chrono::NaiveDate;
 use serde_json::json;
 
 use super::case_mail::To;
@@ -19,6 +20,7 @@ use crate::domain::application::ConditionInput;
 use crate::domain::case::Status;
 use crate::domain::monitoring::{condition_transition, ConditionEvent, ConditionStatus, EvidenceOutcome};
 use crate::domain::policy::{Actor, CaseRequest};
+use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 
 pub const NO_SUCH_CONDITION: &str = "no such condition";
@@ -54,6 +56,19 @@ fn conditions_editable(app: &Application) -> AppResult<()> {
         Ok(())
     } else {
         Err(conflict(format!("conditions cannot be changed when the application is {s}"), s.as_str()))
+    }
+}
+
+/// A 422 naming `due_on` when a condition cannot be due then (see
+/// [`crate::domain::monitoring::condition_due_problem`]).
+fn due_date_fits(app: &Application, due_on: NaiveDate, today: NaiveDate, current: Option<NaiveDate>) -> AppResult<()> {
+    match crate::domain::monitoring::condition_due_problem(due_on, app.trial_start_date, today, current) {
+        Some(problem) => {
+            let mut e = FieldErrors::new();
+            e.add("due_on", problem);
+            Err(e.into())
+        }
+        None => Ok(()),
     }
 }
 
@@ -172,6 +187,7 @@ pub async fn add(
         let app = tx.case(case_id, CaseRequest::Monitor)?;
         conditions_editable(&app)?;
         let input = input?;
+        due_date_fits(&app, input.due_on, tx.now.date(), None)?;
         let cond = case_repo::insert_condition(
             tx.c,
             &NewCondition {
@@ -221,6 +237,7 @@ pub async fn update(
         }
         expected.check(cond.version)?;
         let input = input?;
+        due_date_fits(&app, input.due_on, tx.now.date(), Some(cond.due_on))?;
         let fields = ConditionFields {
             category: input.category,
             description: input.description.clone(),

@@ -117,8 +117,21 @@ mod tests {
             RunEnv::Production,
             Path::new("config"),
             false,
-            &[("jwt.secret", "x".repeat(40)), ("mail.smtp_url", "smtp://127.0.0.1:2525".into())],
+            &[
+                ("jwt.secret", "q3v9Zk1Lr8Xw2Tn5Hb7Jc0Md4Fs6Gp+Ye/Ua==Ri3Oe8Wt".into()),
+                ("mail.smtp_url", "smtp://127.0.0.1:2525".into()),
+            ],
         );
         assert!(ok.is_ok(), "{:?}", ok.err());
+        // Long enough but predictable: forty identical characters.
+        let err = Settings::load_from(
+            RunEnv::Production,
+            Path::new("config"),
+            false,
+            &[("jwt.secret", "x".repeat(40)), ("mail.smtp_url", "smtp://127.0.0.1:2525".into())],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("SANDBOX_JWT_SECRET") && err.contains("too predictable"), "{err}");
     }
 }

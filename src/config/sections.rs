@@ -17,6 +17,10 @@ pub struct StatsSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct UploadSettings {
     pub max_file_bytes: usize,
+    /// The most bytes one multipart form may carry, all its files and fields together.
+    pub max_request_bytes: usize,
+    /// The most parts (files and fields) one multipart form may have.
+    pub max_parts: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -82,6 +86,10 @@ pub struct AuthSettings {
     pub reset_token_ttl_minutes: i64,
     pub invite_token_ttl_hours: i64,
     pub reset_emails_per_hour: i64,
+    /// Accounts one client address may register in an hour.
+    pub registrations_per_address_per_hour: i64,
+    /// Password resets one client address may ask for in an hour.
+    pub reset_requests_per_address_per_hour: i64,
     /// A page session ends after this many minutes without a request.
     pub session_idle_minutes: i64,
     /// A page session ends this many hours after sign-in, however busy.

@@ -98,10 +98,17 @@ impl Settings {
             errors.push("scheduler.reminder_days must be between 0 and 365".into());
         }
         if self.env == RunEnv::Production {
-            if self.jwt.secret.expose_secret() == DEVELOPMENT_JWT_SECRET {
+            let secret = self.jwt.secret.expose_secret();
+            if secret == DEVELOPMENT_JWT_SECRET {
                 errors.push(
                     "SANDBOX_JWT_SECRET: production refuses the development secret; set a random secret of at least 32 characters".into(),
                 );
+            } else if estimated_bits(secret) < MIN_SECRET_BITS {
+                errors.push(format!(
+                    "SANDBOX_JWT_SECRET: this secret is too predictable (about {:.0} bits, {MIN_SECRET_BITS:.0} needed); \
+                     use a random one, for example the output of `openssl rand -base64 48`",
+                    estimated_bits(secret)
+                ));
             }
             if self.mail.transport != MailTransportKind::Smtp {
                 errors.push("SANDBOX_MAIL_TRANSPORT: production sends real email and needs 'smtp'".into());
@@ -112,5 +119,41 @@ impl Settings {
         } else {
             Err(ConfigError(errors))
         }
+    }
+}
+
+/// What production asks of the JWT secret, as [`estimated_bits`] measures it.
+pub const MIN_SECRET_BITS: f64 = 128.0;
+
+/// A cautious estimate of a secret's entropy: its length times the Shannon entropy of its
+/// characters. Forty identical characters score 0, a repeated pair 40, the output of
+/// `openssl rand -base64 48` about 350.
+pub fn estimated_bits(secret: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    let mut n = 0usize;
+    for ch in secret.chars() {
+        *counts.entry(ch).or_insert(0usize) += 1;
+        n += 1;
+    }
+    let per_char: f64 = counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n as f64;
+            -p * p.log2()
+        })
+        .sum();
+    per_char * n as f64
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::{estimated_bits, MIN_SECRET_BITS};
+
+    #[test]
+    fn repetitive_secrets_score_low_and_random_ones_high() {
+        assert_eq!(estimated_bits(&"x".repeat(40)), 0.0);
+        assert!(estimated_bits(&"ab".repeat(20)) < MIN_SECRET_BITS);
+        assert!(estimated_bits("correct-horse-battery-staple-000") < MIN_SECRET_BITS);
+        assert!(estimated_bits("q3v9Zk1Lr8Xw2Tn5Hb7Jc0Md4Fs6Gp+Ye/Ua==Ri3Oe8Wt") > MIN_SECRET_BITS);
     }
 }

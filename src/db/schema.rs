@@ -54,6 +54,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    client_actions (id) {
+        id -> BigInt,
+        action -> Text,
+        address -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     login_failures (id) {
         id -> BigInt,
         email -> Text,
@@ -454,6 +463,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
     one_time_tokens,
+    client_actions,
     login_failures,
     outbound_emails,
     audit_events,

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::*;
-use super::schema::{login_failures, one_time_tokens, organisations, refresh_tokens, users};
+use super::schema::{client_actions, login_failures, one_time_tokens, organisations, refresh_tokens, users};
 use super::DbConn;
 
 pub fn insert_organisation(conn: &mut DbConn, org: &NewOrganisation<'_>) -> QueryResult<Organisation> {
@@ -280,14 +280,52 @@ pub fn expire_one_time_tokens(
 
 // Login failures
 
-pub fn record_login_failure(conn: &mut DbConn, email: &str, address: &str, now: NaiveDateTime) -> QueryResult<usize> {
+/// Counts a login attempt as a failure before its password is checked (and returns its id, so that
+/// a right password can take it back with [`forgive_login_attempt`]). Call inside the write
+/// transaction that counted [`recent_failures`], after [`lock_login_throttle`].
+pub fn record_login_failure(conn: &mut DbConn, email: &str, address: &str, now: NaiveDateTime) -> QueryResult<i64> {
     diesel::insert_into(login_failures::table)
         .values((
             login_failures::email.eq(email),
             login_failures::address.eq(address),
             login_failures::created_at.eq(now),
         ))
-        .execute(conn)
+        .returning(login_failures::id)
+        .get_result(conn)
+}
+
+/// Whether a login (a family of refresh tokens) of `user_id` is still open: not logged out and
+/// not revoked. Rotated tokens stay unrevoked, so any token of the family will do.
+pub fn login_is_live(conn: &mut DbConn, user_id: i64, family_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    ))
+    .get_result(conn)
+}
+
+/// Takes back an attempt counted by [`record_login_failure`] whose password was right.
+pub fn forgive_login_attempt(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(login_failures::table.find(id)).execute(conn)
+}
+
+/// Serialises the logins of one account and of one client address until the transaction ends,
+/// so that attempts sent at once are counted one after another and none outruns the limit.
+/// SQLite's write transaction already holds the whole database; on PostgreSQL two
+/// transaction-scoped advisory locks are taken, always in the same order.
+pub fn lock_login_throttle(conn: &mut DbConn, email: &str, address: &str) -> QueryResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        let mut keys = [format!("login-email:{email}"), format!("login-address:{address}")];
+        keys.sort();
+        for key in keys {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind::<diesel::sql_types::Text, _>(key)
+                .execute(pg)?;
+        }
+    }
+    Ok(())
 }
 
 /// How many failures, and the oldest of them, within the window.
@@ -320,5 +358,45 @@ pub fn recent_failures(
 }
 
 pub fn prune_login_failures(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(login_failures::table.filter(login_failures::created_at.lt(before))).execute(conn)
+    let n = diesel::delete(login_failures::table.filter(login_failures::created_at.lt(before))).execute(conn)?;
+    Ok(n + diesel::delete(client_actions::table.filter(client_actions::created_at.lt(before))).execute(conn)?)
+}
+
+/// Records `action` by a client `address` unless it did `limit` of them since `since`; then
+/// records nothing and answers when the oldest of those was (it leaves the window `since` later).
+/// Attempts sent at once are counted one after another: SQLite's write transaction holds the
+/// database, and on PostgreSQL a transaction-scoped advisory lock holds the address. Call inside a
+/// write transaction.
+pub fn take_client_allowance(
+    conn: &mut DbConn,
+    action: &str,
+    address: &str,
+    since: NaiveDateTime,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind::<diesel::sql_types::Text, _>(format!("client:{action}:{address}"))
+            .execute(pg)?;
+    }
+    let recent: Vec<NaiveDateTime> = client_actions::table
+        .filter(client_actions::action.eq(action))
+        .filter(client_actions::address.eq(address))
+        .filter(client_actions::created_at.ge(since))
+        .order(client_actions::created_at.desc())
+        .select(client_actions::created_at)
+        .limit(limit.max(0))
+        .load(conn)?;
+    if recent.len() as i64 >= limit {
+        return Ok(Some(recent.last().copied().unwrap_or(now)));
+    }
+    diesel::insert_into(client_actions::table)
+        .values((
+            client_actions::action.eq(action),
+            client_actions::address.eq(address),
+            client_actions::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(None)
 }

@@ -183,6 +183,27 @@ pub fn past_due(due_on: NaiveDate, today: NaiveDate) -> bool {
     due_on < today
 }
 
+/// What is wrong with a condition being due on `due_on`, if anything, on a case whose trial starts
+/// on `trial_start` (none before approval), `today` being today: a condition set or moved now is
+/// not due in the past nor before its trial starts. `current` is the date it is due on already,
+/// which may stay as it is.
+pub fn condition_due_problem(
+    due_on: NaiveDate,
+    trial_start: Option<NaiveDate>,
+    today: NaiveDate,
+    current: Option<NaiveDate>,
+) -> Option<&'static str> {
+    if current == Some(due_on) {
+        None
+    } else if trial_start.is_some_and(|start| due_on < start) {
+        Some("must not be before the trial starts")
+    } else if due_on < today {
+        Some("must be today or later")
+    } else {
+        None
+    }
+}
+
 /// The reminder a milestone due in `days_left` days gets today, of the reminders sent `days`
 /// before a due date (sorted, fewest days first): the nearest one not yet passed, identified by
 /// its number of days, or none when the due date is further off than every reminder (or past).

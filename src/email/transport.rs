@@ -20,6 +20,29 @@ pub fn check_smtp_url(url: &str) -> Result<(), String> {
     })
 }
 
+/// Why a message was not sent, and whether trying again could help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    pub message: String,
+    /// The server refused it for good (an SMTP 5xx), or it cannot be built: no retry.
+    pub permanent: bool,
+}
+
+impl SendError {
+    pub fn permanent(message: String) -> Self {
+        SendError { message, permanent: true }
+    }
+    pub fn temporary(message: String) -> Self {
+        SendError { message, permanent: false }
+    }
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     File(AsyncFileTransport<Tokio1Executor>, PathBuf),
@@ -57,11 +80,15 @@ impl Transport {
         }
     }
 
-    pub async fn send(&self, from: &Mailbox, row: &OutboundEmail) -> Result<(), String> {
-        let message = build_message(from, row)?;
+    pub async fn send(&self, from: &Mailbox, row: &OutboundEmail) -> Result<(), SendError> {
+        let message = build_message(from, row).map_err(SendError::permanent)?;
         match self {
-            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
-            Transport::File(t, _) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
+                // A 5xx reply (550 no such mailbox, 553 bad address…) will not change on retry.
+                permanent: e.is_permanent(),
+                message: e.to_string(),
+            }),
+            Transport::File(t, _) => t.send(message).await.map(|_| ()).map_err(|e| SendError::temporary(e.to_string())),
             Transport::Log => {
                 tracing::info!(outbox_id = row.id, to = %row.to_address, subject = %row.subject, "email (log transport)");
                 Ok(())

@@ -101,7 +101,10 @@ impl Worker {
                 Ok(Outcome::Sent)
             }
             Err(error) => {
-                let (result, retry_at) = if row.attempts >= self.settings.max_attempts {
+                let (result, retry_at) = if error.permanent {
+                    tracing::error!(outbox_id = id, attempts = row.attempts, %error, "email refused for good; not retried");
+                    (Outcome::Dead, None)
+                } else if row.attempts >= self.settings.max_attempts {
                     tracing::error!(outbox_id = id, attempts = row.attempts, %error, "email is dead after its last attempt");
                     (Outcome::Dead, None)
                 } else {
@@ -114,6 +117,7 @@ impl Worker {
                     );
                     (Outcome::Retry, Some(db::truncate(db::now() + delay)))
                 };
+                let error = error.message;
                 self.db.write(move |c| outbox::mark_failed(c, id, &error, retry_at).map_err(DbError::from)).await?;
                 Ok(result)
             }

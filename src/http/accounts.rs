@@ -35,12 +35,17 @@ pub fn routes(cfg: &mut ServiceConfig) {
         (status = 201, description = "Registered; a verification email is queued", body = UserResponse),
         (status = 409, description = "The email address is already registered", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, all named", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many accounts registered from this client address in the last hour; `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/register")]
-pub async fn register(ctx: web::Data<AppContext>, body: web::Json<RegisterRequest>) -> AppResult<HttpResponse> {
+pub async fn register(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    body: web::Json<RegisterRequest>,
+) -> AppResult<HttpResponse> {
     let registration = body.into_inner().parse()?;
-    let account = accounts::register(&ctx, registration).await?;
+    let account = accounts::register(&ctx, registration, client_address(&req)).await?;
     Ok(HttpResponse::Created().json(UserResponse::from(account)))
 }
 
@@ -179,17 +184,21 @@ pub struct PasswordResetRequest {
 
 /// Ask for a password reset link. Always `202`, whether or not the address has an account.
 #[utoipa::path(tag = "accounts", request_body = PasswordResetRequest,
-    responses((status = 202, description = "If the address has an account, a link is on its way"))
+    responses(
+        (status = 202, description = "If the address has an account, a link is on its way"),
+        (status = 429, description = "Too many resets asked for from this client address in the last hour; `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[post("/auth/password-reset")]
 pub async fn password_reset(
     ctx: web::Data<AppContext>,
+    req: HttpRequest,
     body: web::Json<PasswordResetRequest>,
 ) -> AppResult<HttpResponse> {
     let mut e = FieldErrors::new();
     let email = body.into_inner().email.required(&mut e, "email");
     e.into_result()?;
-    accounts::request_password_reset(&ctx, email.unwrap_or_default()).await?;
+    accounts::request_password_reset(&ctx, email.unwrap_or_default(), client_address(&req)).await?;
     Ok(HttpResponse::Accepted().json(serde_json::json!({
         "detail": "if the address belongs to an account, a reset link has been sent to it"
     })))

@@ -198,7 +198,7 @@ pub async fn submit_evidence(
         let multipart = Multipart::from_request(&req, &mut payload.into_inner())
             .await
             .map_err(|e| AppError::BadRequest(format!("the multipart body could not be read: {e}")))?;
-        let form = super::upload::read_form(multipart, ctx.settings.uploads.max_file_bytes).await?;
+        let form = super::upload::read_form(multipart, &ctx.settings.uploads).await?;
         (EvidenceBody::from_form(form.body, form.reported_value), form.file)
     } else if content_type.starts_with("application/json") {
         let bytes = read_limited(&mut payload, ctx.settings.http.json_limit_bytes).await?;

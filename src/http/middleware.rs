@@ -17,6 +17,40 @@ use crate::web::errors;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// Pages load nothing from elsewhere and run no script of their own; forms post only here.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+/// The API reference (`/docs/`, Swagger UI) sets styles on its elements, and draws icons as data.
+pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+/// Answers that are data (JSON, CSV, files) may load nothing and be framed nowhere.
+pub const DATA_CSP: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
+const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
+/// Sent when the service is on https (its base URL): browsers keep to https for a year.
+pub const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+/// The most bytes of headers (names and values) and the most headers a request may have.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+pub const MAX_HEADER_COUNT: usize = 64;
+
+fn head_too_large(headers: &actix_web::http::header::HeaderMap) -> bool {
+    headers.len() > MAX_HEADER_COUNT
+        || headers.iter().map(|(k, v)| k.as_str().len() + v.len()).sum::<usize>() > MAX_HEAD_BYTES
+}
+
+/// The policy for a path: pages, the API reference, or data.
+pub fn content_security_policy(path: &str) -> &'static str {
+    if path == "/docs" || path.starts_with("/docs/") {
+        DOCS_CSP
+    } else if path.starts_with("/api/") || path == "/metrics" || path == "/healthz" || path == "/readyz" {
+        DATA_CSP
+    } else {
+        PAGE_CSP
+    }
+}
+
 fn acceptable_request_id(v: &str) -> bool {
     !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
@@ -40,11 +74,30 @@ pub async fn request_context(
     let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let html_errors = errors::wants_html(&path, accept);
     let span = tracing::info_span!("request", request_id = %request_id, %method, %path);
+    let https = req
+        .app_data::<actix_web::web::Data<crate::app::AppContext>>()
+        .is_some_and(|ctx| ctx.settings.base_url.starts_with("https://"));
 
-    let result = REQUEST_ID.scope(request_id.clone(), next.call(req).instrument(span.clone())).await;
+    let result = if head_too_large(req.headers()) {
+        // Refused here, below the framework's own limit (whose bare 431 carries no headers), so
+        // that the answer is a problem with every security header.
+        let (req, _) = req.into_parts();
+        let mut problem = REQUEST_ID.sync_scope(request_id.clone(), || {
+            problem_for_status(actix_web::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
+        });
+        problem.detail = format!(
+            "the request's headers are larger than {MAX_HEAD_BYTES} bytes in all, or more than {MAX_HEADER_COUNT}"
+        );
+        Ok(ServiceResponse::new(req, problem.response()).map_into_boxed_body())
+    } else {
+        REQUEST_ID
+            .scope(request_id.clone(), next.call(req).instrument(span.clone()))
+            .await
+            .map(|r| r.map_into_boxed_body())
+    };
     // A clone of the request held across the call would stop the router from matching it, so an
     // error from an inner middleware is passed on as it is (handlers' errors are responses here).
-    let response = result?.map_into_boxed_body();
+    let response = result?;
     let status = response.status();
     let is_html = |r: &ServiceResponse<BoxBody>| {
         r.headers()
@@ -91,6 +144,12 @@ pub async fn request_context(
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(content_security_policy(&path)));
+    headers.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
+    headers.insert(HeaderName::from_static("permissions-policy"), HeaderValue::from_static(PERMISSIONS_POLICY));
+    if https {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
+    }
     if sensitive {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

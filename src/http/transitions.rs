@@ -140,7 +140,7 @@ pub async fn request_information(
         let multipart = Multipart::from_request(&req, &mut payload)
             .await
             .map_err(|e| AppError::BadRequest(format!("the multipart body could not be read: {e}")))?;
-        super::upload::read_request_form(multipart, ctx.settings.uploads.max_file_bytes).await?
+        super::upload::read_request_form(multipart, &ctx.settings.uploads).await?
     } else {
         web::Json::<InformationRequestBody>::from_request(&req, &mut payload).await?.into_inner()
     };
@@ -184,7 +184,7 @@ pub async fn answer(
         let multipart = Multipart::from_request(&req, &mut payload)
             .await
             .map_err(|e| AppError::BadRequest(format!("the multipart body could not be read: {e}")))?;
-        super::upload::read_answer_form(multipart, ctx.settings.uploads.max_file_bytes).await?
+        super::upload::read_answer_form(multipart, &ctx.settings.uploads).await?
     } else {
         web::Json::<AnswerBody>::from_request(&req, &mut payload).await?.into_inner()
     };

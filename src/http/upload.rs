@@ -12,6 +12,7 @@ use crate::app::conditions::EvidenceFile;
 use crate::app::input::decision::{AnswerBody, InformationRequestBody, MAX_ATTACHMENTS};
 use crate::app::input::files::{RawFile, ACCEPTED_TYPES};
 use crate::app::input::Field;
+use crate::config::UploadSettings;
 use crate::error::AppError;
 
 pub use crate::app::input::files::{detect, sanitize_filename};
@@ -24,20 +25,57 @@ pub struct EvidenceForm {
     pub file: Option<EvidenceFile>,
 }
 
-const TEXT_LIMIT: usize = 64 * 1024;
+pub const TEXT_LIMIT: usize = 64 * 1024;
 
-/// Reads `body`, `reported_value` and `file`; stops reading (413) as soon as the file passes `max`.
-pub async fn read_form(mut multipart: Multipart, max: usize) -> Result<EvidenceForm, AppError> {
+/// What is left of one form's allowance: bytes (`uploads.max_request_bytes`, or less where the
+/// form's own files and fields need less) and parts (`uploads.max_parts`). Running out of either is
+/// a `413`, at once, so that nothing more is read.
+pub struct FormBudget {
+    bytes: usize,
+    parts: usize,
+}
+
+impl FormBudget {
+    /// At most `bytes` (and never more than the settings allow) in at most the configured parts.
+    pub fn new(limits: &UploadSettings, bytes: usize) -> Self {
+        FormBudget { bytes: bytes.min(limits.max_request_bytes), parts: limits.max_parts }
+    }
+
+    /// Counts the next part.
+    pub fn part(&mut self) -> Result<(), AppError> {
+        self.parts = self
+            .parts
+            .checked_sub(1)
+            .ok_or_else(|| AppError::PayloadTooLarge("the form has more parts than it may have".into()))?;
+        Ok(())
+    }
+
+    fn spend(&mut self, n: usize) -> Result<(), AppError> {
+        self.bytes = self
+            .bytes
+            .checked_sub(n)
+            .ok_or_else(|| AppError::PayloadTooLarge("the form is larger than it may be in all".into()))?;
+        Ok(())
+    }
+}
+
+/// Reads `body`, `reported_value` and `file`; stops reading (413) as soon as the file passes
+/// `uploads.max_file_bytes`, or the form its allowance.
+pub async fn read_form(mut multipart: Multipart, limits: &UploadSettings) -> Result<EvidenceForm, AppError> {
+    let max = limits.max_file_bytes;
+    let mut budget = FormBudget::new(limits, max.saturating_add(TEXT_LIMIT * 2));
     let mut form = EvidenceForm::default();
     while let Some(field) = multipart.next().await {
         let mut field =
             field.map_err(|e| AppError::BadRequest(format!("the multipart body could not be read: {e}")))?;
+        budget.part()?;
         let name = field.name().unwrap_or("").to_string();
         let filename = field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string);
         let limit = if name == "file" { max } else { TEXT_LIMIT };
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| AppError::BadRequest(format!("the upload could not be read: {e}")))?;
+            budget.spend(chunk.len())?;
             if data.len() + chunk.len() > limit {
                 return Err(AppError::PayloadTooLarge(format!("{name} is larger than the limit of {limit} bytes")));
             }
@@ -76,17 +114,23 @@ pub async fn read_form(mut multipart: Multipart, max: usize) -> Result<EvidenceF
 /// (anything else is a `422` naming it), and files in `attachments` (or `attachments[]`). A file's
 /// bytes are kept up to `max`; a larger file is read to its end and recorded as too large, so that
 /// the parse names it with every other bad field. Files after the first [`MAX_ATTACHMENTS`] are
-/// read but not kept. A body that goes on past room for all of them is a `413`.
+/// read but not kept. A body that goes on past room for all of them, or past the form's allowance
+/// ([`FormBudget`]), is a `413`.
 async fn read_with_attachments(
     mut multipart: Multipart,
-    max: usize,
+    limits: &UploadSettings,
     texts: &[&str],
 ) -> Result<(Vec<(String, Field<String>)>, Vec<RawFile>), AppError> {
+    let max = limits.max_file_bytes;
     let (mut fields, mut files) = (Vec::new(), Vec::new());
-    let mut budget = max.saturating_mul(MAX_ATTACHMENTS + 1).saturating_add(TEXT_LIMIT * texts.len().max(1));
+    let mut budget = FormBudget::new(
+        limits,
+        max.saturating_mul(MAX_ATTACHMENTS + 1).saturating_add(TEXT_LIMIT * texts.len().max(1)),
+    );
     while let Some(field) = multipart.next().await {
         let mut field =
             field.map_err(|e| AppError::BadRequest(format!("the multipart body could not be read: {e}")))?;
+        budget.part()?;
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
             "attachments" | "attachments[]" => {
@@ -124,16 +168,19 @@ fn take(fields: &mut Vec<(String, Field<String>)>, name: &str) -> Field<String> 
 
 /// Reads an answer's form into its raw struct: the text field `answer`, and files in
 /// `attachments` (see [`read_with_attachments`]).
-pub async fn read_answer_form(multipart: Multipart, max: usize) -> Result<AnswerBody, AppError> {
-    let (mut fields, attachments) = read_with_attachments(multipart, max, &["answer"]).await?;
+pub async fn read_answer_form(multipart: Multipart, limits: &UploadSettings) -> Result<AnswerBody, AppError> {
+    let (mut fields, attachments) = read_with_attachments(multipart, limits, &["answer"]).await?;
     Ok(AnswerBody { answer: take(&mut fields, "answer"), attachments })
 }
 
 /// Reads an information request's form into its raw struct: the text fields `question` and
 /// `due_on` (`YYYY-MM-DD`, read as JSON would read it; empty is the default), and files in
 /// `attachments` (see [`read_with_attachments`]).
-pub async fn read_request_form(multipart: Multipart, max: usize) -> Result<InformationRequestBody, AppError> {
-    let (mut fields, attachments) = read_with_attachments(multipart, max, &["question", "due_on"]).await?;
+pub async fn read_request_form(
+    multipart: Multipart,
+    limits: &UploadSettings,
+) -> Result<InformationRequestBody, AppError> {
+    let (mut fields, attachments) = read_with_attachments(multipart, limits, &["question", "due_on"]).await?;
     let due_on = match take(&mut fields, "due_on") {
         Field::Value(text) if text.trim().is_empty() => Field::Null,
         Field::Value(text) => serde_json::from_value(serde_json::Value::String(text.trim().to_string()))
@@ -149,15 +196,13 @@ pub async fn read_request_form(multipart: Multipart, max: usize) -> Result<Infor
 pub async fn read_part(
     field: &mut actix_multipart::Field,
     keep: usize,
-    budget: &mut usize,
+    budget: &mut FormBudget,
 ) -> Result<(Vec<u8>, bool), AppError> {
     let mut data = Vec::new();
     let mut whole = true;
     while let Some(chunk) = field.next().await {
         let chunk = chunk.map_err(|e| AppError::BadRequest(format!("the upload could not be read: {e}")))?;
-        *budget = budget
-            .checked_sub(chunk.len())
-            .ok_or_else(|| AppError::PayloadTooLarge("the form is larger than its files may be".into()))?;
+        budget.spend(chunk.len())?;
         if whole && data.len() + chunk.len() <= keep {
             data.extend_from_slice(&chunk);
         } else {

@@ -215,9 +215,14 @@ async fn create_page(v: Visitor) -> AppResult<HttpResponse> {
     page(&v, "create_account.html", create_context(&CreateAccountForm::default()))
 }
 
-async fn create(ctx: web::Data<AppContext>, v: Visitor, Form(f): Form<CreateAccountForm>) -> AppResult<HttpResponse> {
+async fn create(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    v: Visitor,
+    Form(f): Form<CreateAccountForm>,
+) -> AppResult<HttpResponse> {
     let result = match f.request().parse() {
-        Ok(registration) => accounts::register(&ctx, registration).await.map(|_| ()),
+        Ok(registration) => accounts::register(&ctx, registration, client_address(&req)).await.map(|_| ()),
         Err(e) => Err(AppError::Validation(e)),
     };
     match result {
@@ -250,13 +255,18 @@ pub struct EmailForm {
     email: String,
 }
 
-async fn forgot(ctx: web::Data<AppContext>, v: Visitor, Form(f): Form<EmailForm>) -> AppResult<HttpResponse> {
+async fn forgot(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    v: Visitor,
+    Form(f): Form<EmailForm>,
+) -> AppResult<HttpResponse> {
     if f.email.trim().is_empty() {
         let mut e = FieldErrors::new();
         e.add("email", "is required");
         return invalid(&v, "forgot_password.html", &e, &[("email", "Email address")], json!({ "form": {} }));
     }
-    accounts::request_password_reset(&ctx, f.email).await?;
+    accounts::request_password_reset(&ctx, f.email, client_address(&req)).await?;
     Ok(redirect("/forgot-password/check-your-email"))
 }
 

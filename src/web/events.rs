@@ -68,7 +68,10 @@ pub fn event_detail(event: &AuditEvent) -> Option<String> {
             })
         }
         "observation.moderated" => text("reason").map(|r| format!("Reason: {r}")),
-        "observation.posted" | "observation.replied" => text("body"),
+        "observation.posted" | "observation.replied" => match details.get("withheld").and_then(Value::as_bool) {
+            Some(true) if text("body").is_none() => Some("Withheld by a moderator".to_string()),
+            _ => text("body"),
+        },
         _ => text("reasons").or_else(|| text("reason")).or_else(|| text("note")),
     }
 }

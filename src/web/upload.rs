@@ -10,7 +10,7 @@ use crate::app::input::files::RawFile;
 use crate::app::input::Field;
 use crate::app::AppContext;
 use crate::error::AppError;
-use crate::http::upload::read_part;
+use crate::http::upload::{read_part, FormBudget};
 
 const TEXT_LIMIT: usize = 64 * 1024;
 /// Files a page form may carry at most (the answer form's five and then some).
@@ -43,9 +43,11 @@ impl Upload {
             .await
             .map_err(|_| AppError::BadRequest("the form could not be read".into()))?;
         let mut upload = Upload::default();
-        let mut budget = max.saturating_mul(MAX_FILES).saturating_add(TEXT_LIMIT * 8);
+        let mut budget =
+            FormBudget::new(&ctx.settings.uploads, max.saturating_mul(MAX_FILES).saturating_add(TEXT_LIMIT * 8));
         while let Some(part) = multipart.next().await {
             let mut part = part.map_err(|_| AppError::BadRequest("the form could not be read".into()))?;
+            budget.part()?;
             let name = part.name().unwrap_or("").to_string();
             let file_name = part.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string);
             let keep = if file_name.is_some() { max } else { TEXT_LIMIT };

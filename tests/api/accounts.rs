@@ -271,6 +271,9 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     )
     .await;
 
+    // The access token of the revoked login dies with it, before it expires.
+    problem(app.get("/api/v1/me", Some(&access2)).await, StatusCode::UNAUTHORIZED).await;
+
     // A separate login is unaffected.
     let (_, refresh3) = app.login("ana@example.org", PASSWORD).await;
     assert_eq!(
@@ -282,9 +285,14 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
 #[tokio::test]
 async fn refresh_tokens_expire_and_logout_revokes() {
     let app = spawn_app().await;
-    let (_, _, refresh) = app.registered("ana@example.org", "innovator").await;
+    let (_, access, refresh) = app.registered("ana@example.org", "innovator").await;
+    let (other, _) = app.login("ana@example.org", PASSWORD).await;
+    assert_eq!(app.get("/api/v1/me", Some(&access)).await.status(), StatusCode::OK);
     let r = app.post("/api/v1/auth/logout", &json!({ "refresh_token": refresh }), None).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    // Its access token ends with it; another login's does not.
+    problem(app.get("/api/v1/me", Some(&access)).await, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(app.get("/api/v1/me", Some(&other)).await.status(), StatusCode::OK);
     problem(
         app.post("/api/v1/auth/refresh", &json!({ "refresh_token": refresh }), None).await,
         StatusCode::UNAUTHORIZED,

@@ -88,6 +88,59 @@ async fn verification_mail_arrives_over_smtp() {
     assert_eq!(r.status(), StatusCode::OK);
 }
 
+/// An SMTP server that refuses every recipient for good (550), counting the refusals.
+#[derive(Clone, Default)]
+struct NoSuchMailbox {
+    refused: Arc<Mutex<usize>>,
+}
+
+impl Handler for NoSuchMailbox {
+    fn rcpt(&mut self, _to: &str) -> Response {
+        *self.refused.lock().unwrap() += 1;
+        mailin_embedded::response::NO_MAILBOX
+    }
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_is_not_retried() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handler = NoSuchMailbox::default();
+    let refused = handler.refused.clone();
+    let mut server = Server::new(handler);
+    server.with_name("test.localhost").with_tcp_listener(listener);
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
+    let app = spawn_app_with(&[
+        ("mail.transport", "smtp".into()),
+        ("mail.smtp_url", format!("smtp://127.0.0.1:{port}")),
+        ("mail.max_attempts", "5".into()),
+        ("mail.backoff_base_seconds", "1".into()),
+        ("mail.backoff_max_seconds", "1".into()),
+    ])
+    .await;
+    app.post(
+        "/api/v1/auth/register",
+        &json!({"email": "nobody@example.org", "password": PASSWORD, "display_name": "No One", "role": "community"}),
+        None,
+    )
+    .await;
+    let mut row = app.outbox().await.remove(0);
+    for _ in 0..100 {
+        row = app.outbox().await.remove(0);
+        if row.status == "dead" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(row.status, "dead", "a 550 is final");
+    assert_eq!(row.attempts, 1, "and is not tried again");
+    assert!(row.last_error.as_deref().unwrap_or("").contains("550"), "{:?}", row.last_error);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(*refused.lock().unwrap(), 1, "the server was asked once");
+}
+
 #[tokio::test]
 async fn failing_mail_is_retried_then_dead_and_can_be_resent() {
     // Nothing listens on port 1, and no test server can be given it (port 0 binds from the

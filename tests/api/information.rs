@@ -125,6 +125,46 @@ async fn an_answer_with_files_stores_them_with_the_answer() {
 }
 
 #[tokio::test]
+async fn a_form_is_bounded_in_all_its_bytes_and_parts() {
+    let app = spawn_app_with(&[
+        ("uploads.max_file_bytes", "4096".into()),
+        ("uploads.max_request_bytes", "10000".into()),
+        ("uploads.max_parts", "16".into()),
+    ])
+    .await;
+    let w = world(&app).await;
+    let (id, rid) = asked(&app, &w).await;
+    let (tag, _) = current(&app, id, &w.innovator).await;
+    let before = stored(&app).await;
+    // Four files, each within its own limit, too much together.
+    let mut form = Form::new().text("answer", "All four.");
+    for i in 0..4 {
+        form = form.part("attachments", file(&format!("f{i}.pdf"), [pdf(), vec![b'x'; 3000]].concat()));
+    }
+    let body =
+        problem(send_form(&app, id, rid, Some(&w.innovator), Some(&tag), form).await, StatusCode::PAYLOAD_TOO_LARGE)
+            .await;
+    assert!(body["detail"].as_str().unwrap().contains("in all"), "{body}");
+    // Fifteen hundred tiny parts.
+    let mut form = Form::new().text("answer", "Many.");
+    for _ in 0..1500 {
+        form = form.text("answer", "x");
+    }
+    let body =
+        problem(send_form(&app, id, rid, Some(&w.innovator), Some(&tag), form).await, StatusCode::PAYLOAD_TOO_LARGE)
+            .await;
+    assert!(body["detail"].as_str().unwrap().contains("parts"), "{body}");
+    assert_eq!(stored(&app).await, before);
+    // Within both bounds it is taken.
+    let form = Form::new()
+        .text("answer", "Two.")
+        .part("attachments", file("a.pdf", [pdf(), vec![b'x'; 3000]].concat()))
+        .part("attachments", file("b.pdf", [pdf(), vec![b'x'; 3000]].concat()));
+    let r = send_form(&app, id, rid, Some(&w.innovator), Some(&tag), form).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+}
+
+#[tokio::test]
 async fn a_refused_or_invalid_answer_stores_nothing_and_json_answers_still_work() {
     let app = spawn_app_with(&[("uploads.max_file_bytes", "2048".into())]).await;
     let w = world(&app).await;

@@ -19,6 +19,7 @@ mod community_pages;
 mod contract;
 mod decision_notice;
 mod email;
+mod hardening;
 mod helpers;
 mod http_basics;
 mod information;

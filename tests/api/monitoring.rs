@@ -406,6 +406,17 @@ async fn moderation_as_the_public_the_member_and_the_inspector_see_it() {
     let own: Vec<Value> =
         app.get(&format!("/api/v1/applications/{id}/history"), Some(&w.innovator)).await.json().await.unwrap();
     assert!(own.iter().all(|h| h["action"] != "observation.moderated"));
+    // Nor does the history show the author what the moderators took away: the hidden text is
+    // withheld and the redacted one reads as published; the reply stays as written.
+    let text = serde_json::to_string(&own).unwrap();
+    assert!(!text.contains("07700") && !text.contains("Spam"), "{text}");
+    assert!(text.contains("[phone number removed]") && text.contains("Thank you!"), "{text}");
+    let posted: Vec<&Value> = own.iter().filter(|h| h["action"] == "observation.posted").collect();
+    assert_eq!(posted.len(), 3);
+    assert_eq!(posted.iter().filter(|h| h["details"]["withheld"] == true).count(), 2, "{posted:?}");
+    // Staff still read every original.
+    let text = serde_json::to_string(&history).unwrap();
+    assert!(text.contains("Spam spam spam.") && text.contains("Call me on 07700"));
 }
 
 #[tokio::test]

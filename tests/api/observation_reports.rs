@@ -112,6 +112,11 @@ async fn three_people_s_reports_hold_an_observation_until_an_inspector_keeps_it(
     let own: Vec<Value> =
         app.get(&format!("/api/v1/applications/{id}/history"), Some(&w.innovator)).await.json().await.unwrap();
     assert!(own.iter().all(|h| h["action"] != "observation.reported"), "{own:?}");
+    // Nor, while it is held, the text of the observation.
+    let posted: Vec<&Value> = own.iter().filter(|h| h["action"] == "observation.posted").collect();
+    assert_eq!(posted.len(), 2);
+    assert!(!serde_json::to_string(&own).unwrap().contains("number 4"), "{own:?}");
+    assert!(posted.iter().any(|h| h["details"]["withheld"] == true && h["details"]["body"].is_null()), "{own:?}");
 
     // Keeping it published (JSON) brings it back and clears it from the list.
     let tag = format!("\"{}\"", held["version"].as_i64().unwrap());

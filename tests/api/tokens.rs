@@ -29,7 +29,14 @@ async fn bad_tokens_get_401() {
     problem(app.get("/api/v1/me", Some(&String::from_utf8(tampered).unwrap())).await, StatusCode::UNAUTHORIZED).await;
 
     let now = chrono::Utc::now().timestamp();
-    let good = json!({"iss": "sandbox", "aud": "sandbox-api", "sub": id.to_string(), "exp": now + 600, "iat": now, "typ": "access", "ver": 0});
+    // The login the real token belongs to, read from its payload.
+    let payload: serde_json::Value = {
+        use base64::Engine;
+        let part = access.split('.').nth(1).unwrap();
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    };
+    let sid = payload["sid"].as_str().unwrap().to_string();
+    let good = json!({"iss": "sandbox", "aud": "sandbox-api", "sub": id.to_string(), "exp": now + 600, "iat": now, "typ": "access", "ver": 0, "sid": sid});
     assert_eq!(
         app.get("/api/v1/me", Some(&forge(good.clone(), Algorithm::HS256, DEV_SECRET))).await.status(),
         StatusCode::OK
@@ -67,6 +74,26 @@ async fn bad_tokens_get_401() {
         ("no sub", {
             let mut c = good.clone();
             c.as_object_mut().unwrap().remove("sub");
+            forge(c, Algorithm::HS256, DEV_SECRET)
+        }),
+        ("no login", {
+            let mut c = good.clone();
+            c.as_object_mut().unwrap().remove("sid");
+            forge(c, Algorithm::HS256, DEV_SECRET)
+        }),
+        ("a login that does not exist", {
+            let mut c = good.clone();
+            c["sid"] = json!("00000000-0000-4000-8000-000000000000");
+            forge(c, Algorithm::HS256, DEV_SECRET)
+        }),
+        ("not valid yet", {
+            let mut c = good.clone();
+            c["nbf"] = json!(now + 3600);
+            forge(c, Algorithm::HS256, DEV_SECRET)
+        }),
+        ("living longer than the service issues", {
+            let mut c = good.clone();
+            c["exp"] = json!(now + 30 * 86_400);
             forge(c, Algorithm::HS256, DEV_SECRET)
         }),
         ("old version", {

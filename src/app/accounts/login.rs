@@ -37,11 +37,16 @@ pub async fn check_credentials(
     let auth = ctx.settings.auth.clone();
     let window = TimeDelta::minutes(auth.login_window_minutes);
     let since = now - window;
-    let (user, throttled) = {
+    // The attempt is counted as a failure before its password is checked, in the transaction
+    // that checked the limit and under a lock on the account and the address: attempts sent at
+    // once are counted one after another, so no more than the limit are ever checked.
+    let (user, attempt) = {
         let email = email.clone();
-        let address = address.clone();
+        let held_address = address.clone();
         ctx.db
-            .run(move |conn| {
+            .write(move |conn| {
+                let address = held_address;
+                repo::lock_login_throttle(conn, &email, &address)?;
                 let cap = auth.login_max_failures_per_account.max(auth.login_max_failures_per_address);
                 let ((by_email, oldest_email), (by_addr, oldest_addr)) =
                     repo::recent_failures(conn, &email, &address, since, cap)?;
@@ -53,19 +58,23 @@ pub async fn check_credentials(
                     let at = oldest_addr.map(|t| t + window);
                     retry_at = retry_at.max(at);
                 }
+                if let Some(retry_at) = retry_at {
+                    return Ok::<_, AppError>(Err(retry_at));
+                }
+                let attempt = repo::record_login_failure(conn, &email, &address, now)?;
                 let user = repo::find_user_by_email(conn, &email)?;
-                Ok::<_, AppError>((user, retry_at))
+                Ok(Ok((user, attempt)))
             })
             .await?
+            .map_err(|retry_at| {
+                let retry_after_seconds = (retry_at - now).num_seconds().max(1) as u64;
+                tracing::warn!(%address, "login refused: too many failed attempts");
+                AppError::TooManyRequests {
+                    detail: "too many failed login attempts; wait before trying again".into(),
+                    retry_after_seconds,
+                }
+            })?
     };
-    if let Some(retry_at) = throttled {
-        let retry_after_seconds = (retry_at - now).num_seconds().max(1) as u64;
-        tracing::warn!(%address, "login refused: too many failed attempts");
-        return Err(AppError::TooManyRequests {
-            detail: "too many failed login attempts; wait before trying again".into(),
-            retry_after_seconds,
-        });
-    }
     let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let matches = blocking(move || match stored_hash {
         Some(h) => password::verify_password(&password_given, &h),
@@ -77,12 +86,11 @@ pub async fn check_credentials(
     })
     .await?;
     match user {
-        Some(u) if matches && u.disabled_at.is_none() => Ok(u),
+        Some(u) if matches && u.disabled_at.is_none() => {
+            ctx.db.write(move |conn| repo::forgive_login_attempt(conn, attempt).map_err(AppError::from)).await?;
+            Ok(u)
+        }
         _ => {
-            let (email2, address2) = (email.clone(), address.clone());
-            ctx.db
-                .write(move |conn| repo::record_login_failure(conn, &email2, &address2, now).map_err(AppError::from))
-                .await?;
             tracing::info!(%address, outcome = "failure", "login");
             Err(wrong_credentials())
         }
@@ -95,6 +103,7 @@ async fn start_session(ctx: &AppContext, user: &User, now: NaiveDateTime) -> App
     let family = uuid::Uuid::new_v4().to_string();
     let (user_id, version) = (user.id, user.token_version);
     let ttl = TimeDelta::days(ctx.settings.jwt.refresh_ttl_days);
+    let sid = family.clone();
     ctx.db
         .write(move |conn| {
             repo::insert_refresh_token(
@@ -111,7 +120,7 @@ async fn start_session(ctx: &AppContext, user: &User, now: NaiveDateTime) -> App
             .map_err(AppError::from)
         })
         .await?;
-    let access = ctx.jwt.issue(user_id, version, now.and_utc().timestamp()).map_err(AppError::internal)?;
+    let access = ctx.jwt.issue(user_id, version, &sid, now.and_utc().timestamp()).map_err(AppError::internal)?;
     Ok(TokenPair { access_token: access, refresh_token: refresh, expires_in: ctx.jwt.ttl_seconds() })
 }
 
@@ -120,7 +129,7 @@ fn bad_refresh() -> AppError {
 }
 
 enum RefreshOutcome {
-    Rotated { user_id: i64, version: i32, token: String },
+    Rotated { user_id: i64, version: i32, token: String, login: String },
     Reused,
     Invalid,
 }
@@ -169,12 +178,13 @@ pub async fn refresh(ctx: &AppContext, presented: String) -> AppResult<TokenPair
                     expires_at: now + ttl,
                 },
             )?;
-            Ok(RefreshOutcome::Rotated { user_id: user.id, version: user.token_version, token })
+            Ok(RefreshOutcome::Rotated { user_id: user.id, version: user.token_version, token, login: row.family_id })
         })
         .await?;
     match outcome {
-        RefreshOutcome::Rotated { user_id, version, token } => {
-            let access = ctx.jwt.issue(user_id, version, now.and_utc().timestamp()).map_err(AppError::internal)?;
+        RefreshOutcome::Rotated { user_id, version, token, login } => {
+            let access =
+                ctx.jwt.issue(user_id, version, &login, now.and_utc().timestamp()).map_err(AppError::internal)?;
             Ok(TokenPair { access_token: access, refresh_token: token, expires_in: ctx.jwt.ttl_seconds() })
         }
         RefreshOutcome::Reused => {

@@ -102,17 +102,57 @@ pub async fn account(ctx: &AppContext, user_id: i64) -> AppResult<Account> {
         .await
 }
 
-/// Turns a bearer token into an actor: the signature and claims must check out, and the user must
-/// exist, be enabled and still have the token version the token was issued with.
+/// Counts `action` for a client `address`, refusing with 429 (and when to try again) once it has
+/// done `per_hour` of them in the last hour. Counted in its own transaction before the work, so
+/// that a refused request costs nothing more.
+pub(crate) async fn within_client_limit(
+    ctx: &AppContext,
+    action: &'static str,
+    address: String,
+    per_hour: i64,
+    refusal: &'static str,
+) -> AppResult<()> {
+    let now = ctx.now();
+    let window = chrono::TimeDelta::hours(1);
+    let oldest = ctx
+        .db
+        .write(move |c| {
+            repo::take_client_allowance(c, action, &address, now - window, per_hour, now).map_err(AppError::from)
+        })
+        .await?;
+    match oldest {
+        None => Ok(()),
+        Some(oldest) => {
+            tracing::warn!(action, "refused: too many from one client address");
+            Err(AppError::TooManyRequests {
+                detail: refusal.into(),
+                retry_after_seconds: (oldest + window - now).num_seconds().max(1) as u64,
+            })
+        }
+    }
+}
+
+/// Turns a bearer token into an actor: the signature and claims must check out, the user must
+/// exist, be enabled and still have the token version the token was issued with, and the login
+/// the token belongs to must not have ended (logged out, or revoked when a refresh token was
+/// presented twice).
 pub async fn authenticate(ctx: &AppContext, bearer: &str) -> AppResult<Actor> {
     let now = ctx.now().and_utc().timestamp();
     let claims = ctx.jwt.verify(bearer, now).map_err(|reason| {
         tracing::info!(%reason, "bearer token refused");
         AppError::Unauthenticated("the access token is not valid; log in again".into())
     })?;
-    let user = ctx.db.run(move |conn| repo::find_user(conn, claims.user_id).map_err(AppError::from)).await?;
+    let (user_id, login) = (claims.user_id, claims.login);
+    let (user, live) = ctx
+        .db
+        .run(move |conn| {
+            let user = repo::find_user(conn, user_id)?;
+            let live = user.is_some() && repo::login_is_live(conn, user_id, &login)?;
+            Ok::<_, AppError>((user, live))
+        })
+        .await?;
     match user {
-        Some(u) if u.disabled_at.is_none() && u.token_version == claims.token_version => {
+        Some(u) if live && u.disabled_at.is_none() && u.token_version == claims.token_version => {
             Ok(Actor { user_id: u.id, role: u.role, email_verified: u.email_verified_at.is_some() })
         }
         _ => Err(AppError::Unauthenticated("the access token is no longer valid; log in again".into())),

@@ -30,10 +30,21 @@ pub struct Registration {
     pub organisation: Option<OrganisationInput>,
 }
 
-pub async fn register(ctx: &AppContext, reg: Registration) -> AppResult<Account> {
+/// Registers an account for a client at `address`, which may register
+/// `auth.registrations_per_address_per_hour` an hour.
+pub async fn register(ctx: &AppContext, reg: Registration, address: String) -> AppResult<Account> {
     if !reg.role.self_registrable() {
         return Err(AppError::validation("role", "must be innovator or community"));
     }
+    let per_hour = ctx.settings.auth.registrations_per_address_per_hour;
+    super::within_client_limit(
+        ctx,
+        "register",
+        address,
+        per_hour,
+        "too many accounts have been created from this address lately; try again later",
+    )
+    .await?;
     let email = reg.email.as_str().to_string();
     let taken = {
         let email = email.clone();

@@ -13,8 +13,18 @@ use crate::email::{self, Outgoing};
 use crate::error::{AppError, AppResult};
 
 /// Queues a reset link when the address belongs to an active account, at most
-/// `auth.reset_emails_per_hour` an hour. Says nothing about whether it did.
-pub async fn request_password_reset(ctx: &AppContext, raw_email: String) -> AppResult<()> {
+/// `auth.reset_emails_per_hour` an hour. Says nothing about whether it did. One client `address`
+/// may ask `auth.reset_requests_per_address_per_hour` times an hour, whatever the email addresses.
+pub async fn request_password_reset(ctx: &AppContext, raw_email: String, address: String) -> AppResult<()> {
+    let per_hour = ctx.settings.auth.reset_requests_per_address_per_hour;
+    super::within_client_limit(
+        ctx,
+        "password-reset",
+        address,
+        per_hour,
+        "too many password resets have been asked for from this address lately; try again later",
+    )
+    .await?;
     let Ok(email) = EmailAddress::parse(&raw_email) else {
         return Ok(());
     };

@@ -39,6 +39,18 @@ pub const CSV_COLUMNS: [(&str, &str); 17] = [
     ("url", "The address of the trial's page (the decision notice) on this service."),
 ];
 
+/// A free-text cell as a spreadsheet will not run it: one that begins with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return (which Excel, LibreOffice and Google Sheets read as a formula) gets a
+/// leading apostrophe, as OWASP advises against CSV injection. Only text written by people is
+/// touched; numbers and dates are the service's own.
+fn inert(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
 /// Entries per chunk of the CSV export.
 const CSV_CHUNK: i64 = 500;
 
@@ -56,16 +68,16 @@ fn csv_rows(entries: Vec<crate::app::register::Entry>, header: bool, base: &str)
         writer
             .write_record([
                 r.reference,
-                r.title,
+                inert(r.title),
                 r.status.as_str().to_string(),
                 r.decision.map(|d| d.as_str().to_string()).unwrap_or_default(),
                 date(r.decided_on),
                 r.intervention.map(|i| i.as_str().to_string()).unwrap_or_default(),
-                r.organisation.unwrap_or_default(),
+                inert(r.organisation.unwrap_or_default()),
                 r.applicant_kind.map(|k| k.as_str().to_string()).unwrap_or_default(),
-                r.zone.unwrap_or_default(),
+                inert(r.zone.unwrap_or_default()),
                 r.planning_authority.as_ref().map(|a| a.code.clone()).unwrap_or_default(),
-                r.planning_authority.map(|a| a.name).unwrap_or_default(),
+                inert(r.planning_authority.map(|a| a.name).unwrap_or_default()),
                 r.postcode_district.unwrap_or_default(),
                 date(r.trial_start_date),
                 date(r.trial_end_date),
@@ -85,6 +97,8 @@ fn csv_rows(entries: Vec<crate::app::register::Entry>, header: bool, base: &str)
 /// created. Dates are `YYYY-MM-DD`; numbers use a full stop for decimals and no thousands
 /// separator; an empty field means not known or not applicable. Published under the Open
 /// Government Licence v3.0 (see `/open-data`): copy, adapt and publish it, naming the source.
+/// A text field that would begin with `=`, `+`, `-`, `@`, a tab or a carriage return starts with an
+/// apostrophe (`'`), so that a spreadsheet shows it rather than running it as a formula.
 /// The body is streamed in chunks read by keyset from an index, so that memory and the cost per
 /// row stay flat however large the register grows (so there is no ETag; `Cache-Control` allows 60
 /// seconds). The columns:
@@ -131,4 +145,19 @@ pub async fn csv(ctx: web::Data<AppContext>, params: web::Query<RegisterParams>)
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
         .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"register.csv\""))
         .streaming(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert;
+
+    #[test]
+    fn text_a_spreadsheet_would_run_as_a_formula_is_made_inert() {
+        for bad in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(inert(bad.to_string()), format!("'{bad}"));
+        }
+        for fine in ["Solar trial", "", "A = B", "'quoted", "1-2"] {
+            assert_eq!(inert(fine.to_string()), fine);
+        }
+    }
 }
