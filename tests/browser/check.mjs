@@ -33,12 +33,21 @@ const browser = await chromium.launch({
          "--disable-component-update", "--disable-sync"],
 });
 try {
+  // The page runs under the service's Content-Security-Policy; axe is injected into a page of
+  // its own context, which the policy (no inline script) would otherwise refuse.
   const page = await browser.newPage();
+  const blocked = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" && /Content Security Policy/i.test(m.text())) blocked.push(m.text());
+  });
+  const axePage = await (await browser.newContext({ bypassCSP: true })).newPage();
 
   async function accessible(path) {
     await page.goto(base + path);
-    await page.addScriptTag({ path: axePath });
-    const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
+    check(blocked.length === 0, `nothing blocked by the Content-Security-Policy on ${path}${blocked.length ? ` (${blocked.splice(0).join("; ")})` : ""}`);
+    await axePage.goto(base + path);
+    await axePage.addScriptTag({ path: axePath });
+    const result = await axePage.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
     const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
     for (const v of bad) console.log(`     ${v.impact}: ${v.id} – ${v.help} (${v.nodes.length} element(s))`);
     check(bad.length === 0, `no serious or critical accessibility violations on ${path}`);

@@ -3,9 +3,10 @@
 // dates or raw enum names, no sideways scrolling at 320 px) with its screenshots at 1280 and
 // 320 px, and reading the emails the service wrote as .eml files.
 //
-// Without JavaScript the browser context has `javaScriptEnabled: false`; axe cannot run in such a
-// page (its timers never fire), so each screen's DOM is re-served to a second page with
-// JavaScript, at the same address with the same styles, and checked there.
+// The journey's pages run under the service's Content-Security-Policy, and anything it blocks fails
+// the screen. axe is injected (an inline script, which that policy refuses) into a second page,
+// with JavaScript, to which each screen's DOM is re-served at the same address with the same
+// styles; without JavaScript axe could not run in the journey's page anyway (its timers never fire).
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -34,40 +35,40 @@ export async function journey({ variant, shots, prefix, state, resume }) {
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
            "--disable-component-update", "--disable-sync"],
   });
+  // The journey's pages run under the service's Content-Security-Policy, as a person's browser
+  // runs them: anything the policy blocks is reported on the console and fails the screen.
   const context = await browser.newContext({
     javaScriptEnabled: js,
     viewport: WIDE,
-    bypassCSP: true,
     storageState: resume && state && existsSync(state) ? state : undefined,
   });
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
+  const blocked = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" && /Content Security Policy/i.test(m.text())) blocked.push(m.text());
+  });
 
-  // Without JavaScript, axe runs on a copy of the page in a context with JavaScript.
-  let checker = null;
+  // axe runs on a copy of the page in a context of its own, which lets the test inject axe (the
+  // service's policy allows no inline script, rightly).
+  const ctx = await browser.newContext({ viewport: WIDE, bypassCSP: true });
+  const checker = await ctx.newPage();
   let served = "";
-  if (!js) {
-    const ctx = await browser.newContext({ viewport: WIDE, bypassCSP: true });
-    checker = await ctx.newPage();
-    await checker.route("**/*", (route) =>
-      route.request().isNavigationRequest()
-        ? route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: served })
-        : route.continue());
-  }
+  await checker.route("**/*", (route) =>
+    route.request().isNavigationRequest()
+      ? route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: served })
+      : route.continue());
 
   async function axe() {
-    let target = page;
-    if (!js) {
-      served = await page.content();
-      await checker.goto(page.url());
-      target = checker;
-      // The copy is the page as it was, styles and all (axe's contrast checks need them).
-      const copy = await checker.evaluate(() => ({
-        title: document.title,
-        styled: document.styleSheets.length >= 2 && [...document.styleSheets].every((s) => s.cssRules.length > 0),
-      }));
-      check(copy.title === (await page.title()) && copy.styled, `axe checks a styled copy of ${new URL(page.url()).pathname}`);
-    }
+    served = await page.content();
+    await checker.goto(page.url());
+    const target = checker;
+    // The copy is the page as it was, styles and all (axe's contrast checks need them).
+    const copy = await checker.evaluate(() => ({
+      title: document.title,
+      styled: document.styleSheets.length >= 2 && [...document.styleSheets].every((s) => s.cssRules.length > 0),
+    }));
+    check(copy.title === (await page.title()) && copy.styled, `axe checks a styled copy of ${new URL(page.url()).pathname}`);
     await target.addScriptTag({ content: axeSource });
     const r = await target.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
     return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
@@ -89,6 +90,7 @@ export async function journey({ variant, shots, prefix, state, resume }) {
       console.log(`     ${v.impact}: ${v.id} – ${v.help} (${v.nodes.length} element(s): ${targets})`);
     }
     check(bad.length === 0, `${where}: no serious or critical accessibility violations`);
+    check(blocked.length === 0, `${where}: nothing blocked by the Content-Security-Policy${blocked.length ? ` (${blocked.splice(0).join("; ")})` : ""}`);
 
     // What a person reads should not be a machine's spelling.
     // Machine spellings shown as code (the open data page's column names) are meant.
