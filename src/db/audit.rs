@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::models::{AuditEvent, NewAuditEvent};
-use super::schema::audit_events;
+use super::schema::{audit_events, audit_heads};
 use super::DbConn;
 
 /// The hash before the first event of a stream.
@@ -110,6 +110,41 @@ pub fn append(conn: &mut DbConn, entry: Entry<'_>) -> QueryResult<AuditEvent> {
             hash,
         })
         .get_result::<AuditEvent>(conn)
+        .and_then(|e| {
+            set_heads(conn, &[(e.stream.clone(), e.seq, e.hash.clone())])?;
+            Ok(e)
+        })
+}
+
+/// Records each stream's head (its last event's number and hash), in the transaction that wrote
+/// those events.
+pub fn set_heads(conn: &mut DbConn, heads: &[(String, i64, String)]) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    const CHUNK: usize = 3_000;
+    for chunk in heads.chunks(CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(stream, seq, hash)| {
+                (audit_heads::stream.eq(stream), audit_heads::seq.eq(*seq), audit_heads::hash.eq(hash))
+            })
+            .collect();
+        let set = (audit_heads::seq.eq(excluded(audit_heads::seq)), audit_heads::hash.eq(excluded(audit_heads::hash)));
+        match conn {
+            DbConn::Pg(pg) => diesel::insert_into(audit_heads::table)
+                .values(&rows)
+                .on_conflict(audit_heads::stream)
+                .do_update()
+                .set(set)
+                .execute(pg)?,
+            DbConn::Sqlite(lite) => diesel::insert_into(audit_heads::table)
+                .values(&rows)
+                .on_conflict(audit_heads::stream)
+                .do_update()
+                .set(set)
+                .execute(lite)?,
+        };
+    }
+    Ok(())
 }
 
 pub fn stream_events(conn: &mut DbConn, stream: &str) -> QueryResult<Vec<AuditEvent>> {
@@ -130,10 +165,98 @@ pub struct BrokenLink {
 }
 
 /// Walks every stream in order, in batches, and reports the first event whose hash or link does
-/// not match. Returns the number of events checked when all is well.
+/// not match, or the first chain that ends before (or after) the head recorded for it, or a head
+/// whose chain is gone. Returns the number of events checked when all is well.
 pub fn verify_all(conn: &mut DbConn) -> QueryResult<Result<u64, BrokenLink>> {
+    let mut ends = ChainEnds::default();
+    let walked = walk(conn, &mut ends)?;
+    let checked = match walked {
+        Ok(n) => n,
+        Err(broken) => return Ok(Err(broken)),
+    };
+    if let Some(broken) = ends.check(conn)? {
+        return Ok(Err(broken));
+    }
+    let heads: i64 = audit_heads::table.count().get_result(conn)?;
+    if heads != ends.streams {
+        // A head without its chain: find one to name.
+        let orphan: Option<String> = audit_heads::table
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                audit_events::table.filter(audit_events::stream.eq(audit_heads::stream)),
+            )))
+            .select(audit_heads::stream)
+            .first(conn)
+            .optional()?;
+        let stream = orphan.unwrap_or_default();
+        return Ok(Err(BrokenLink {
+            stream,
+            seq: 0,
+            event_id: 0,
+            reason: "a head is recorded for this chain but its events are gone (they were deleted)".into(),
+        }));
+    }
+    Ok(Ok(checked))
+}
+
+/// The last event of each chain walked, checked against the recorded heads a batch at a time.
+#[derive(Default)]
+struct ChainEnds {
+    pending: Vec<(String, i64, String, i64)>,
+    streams: i64,
+}
+
+impl ChainEnds {
+    const BATCH: usize = 2_000;
+
+    fn end(
+        &mut self,
+        conn: &mut DbConn,
+        stream: String,
+        seq: i64,
+        hash: String,
+        id: i64,
+    ) -> QueryResult<Option<BrokenLink>> {
+        self.pending.push((stream, seq, hash, id));
+        self.streams += 1;
+        if self.pending.len() >= Self::BATCH {
+            return self.check(conn);
+        }
+        Ok(None)
+    }
+
+    fn check(&mut self, conn: &mut DbConn) -> QueryResult<Option<BrokenLink>> {
+        let pending = std::mem::take(&mut self.pending);
+        let names: Vec<&str> = pending.iter().map(|(s, ..)| s.as_str()).collect();
+        let heads: std::collections::HashMap<String, (i64, String)> = audit_heads::table
+            .filter(audit_heads::stream.eq_any(&names))
+            .select((audit_heads::stream, audit_heads::seq, audit_heads::hash))
+            .load::<(String, i64, String)>(conn)?
+            .into_iter()
+            .map(|(s, n, h)| (s, (n, h)))
+            .collect();
+        for (stream, seq, hash, id) in pending {
+            let reason = match heads.get(&stream) {
+                None => "no head is recorded for this chain".to_string(),
+                Some((n, _)) if *n > seq => {
+                    format!("the chain ends at event {seq} but its head is event {n}: its newest events were deleted")
+                }
+                Some((n, h)) if *n != seq || *h != hash => {
+                    format!("the chain's last event does not match its recorded head (event {n})")
+                }
+                Some(_) => continue,
+            };
+            return Ok(Some(BrokenLink { stream, seq, event_id: id, reason }));
+        }
+        Ok(None)
+    }
+}
+
+/// Walks every event, stream by stream, checking each link and hash; hands each chain's last
+/// event to `ends`.
+fn walk(conn: &mut DbConn, ends: &mut ChainEnds) -> QueryResult<Result<u64, BrokenLink>> {
     const BATCH: i64 = 5_000;
     let mut checked = 0u64;
+    let mut last_event: Option<(String, i64, String, i64)> = None;
     let mut last_key: Option<(String, i64)> = None;
     let mut expected_prev = GENESIS.to_string();
     let mut expected_seq = 1i64;
@@ -154,6 +277,11 @@ pub fn verify_all(conn: &mut DbConn) -> QueryResult<Result<u64, BrokenLink>> {
         }
         let rows: Vec<AuditEvent> = query.load(conn)?;
         if rows.is_empty() {
+            if let Some((stream, seq, hash, id)) = last_event.take() {
+                if let Some(broken) = ends.end(conn, stream, seq, hash, id)? {
+                    return Ok(Err(broken));
+                }
+            }
             return Ok(Ok(checked));
         }
         for e in &rows {
@@ -161,6 +289,11 @@ pub fn verify_all(conn: &mut DbConn) -> QueryResult<Result<u64, BrokenLink>> {
             if new_stream {
                 expected_prev = GENESIS.to_string();
                 expected_seq = 1;
+                if let Some((stream, seq, hash, id)) = last_event.take() {
+                    if let Some(broken) = ends.end(conn, stream, seq, hash, id)? {
+                        return Ok(Err(broken));
+                    }
+                }
             }
             let broken = |reason: &str| BrokenLink {
                 stream: e.stream.clone(),
@@ -193,6 +326,7 @@ pub fn verify_all(conn: &mut DbConn) -> QueryResult<Result<u64, BrokenLink>> {
             expected_seq += 1;
             checked += 1;
             last_key = Some((e.stream.clone(), e.seq));
+            last_event = Some((e.stream.clone(), e.seq, e.hash.clone(), e.id));
         }
     }
 }

@@ -93,6 +93,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_heads (stream) {
+        stream -> Text,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> BigInt,
         stream -> Text,
@@ -467,6 +475,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     outbound_emails,
     audit_events,
+    audit_heads,
     provisions,
     zones,
     zone_provisions,

@@ -32,5 +32,6 @@ mod register_search;
 mod schema;
 mod seed;
 mod sessions;
+mod tamper;
 mod tokens;
 mod web;

@@ -128,6 +128,17 @@ impl Rows {
         insert_chunks!(c, evaluations::table, self.evaluations, 7);
         insert_chunks!(c, recommendations::table, self.recommendations, 6);
         insert_chunks!(c, audit_events::table, self.audit, 12);
+        // Each chain's head, as `audit::append` records it.
+        let mut heads: std::collections::BTreeMap<&str, (i64, &str)> = Default::default();
+        for e in &self.audit {
+            let head = heads.entry(e.stream.as_str()).or_insert((e.seq, e.hash.as_str()));
+            if e.seq >= head.0 {
+                *head = (e.seq, e.hash.as_str());
+            }
+        }
+        let heads: Vec<(String, i64, String)> =
+            heads.into_iter().map(|(s, (n, h))| (s.to_string(), n, h.to_string())).collect();
+        crate::db::audit::set_heads(c, &heads)?;
         insert_chunks!(c, crate::db::schema::outbound_emails::table, self.emails, 13);
         Ok(())
     }
