@@ -51,8 +51,15 @@ enum Command {
         #[arg(long, default_value = "Administrator")]
         name: String,
     },
-    /// Check every audit-trail hash chain and name the first broken link.
-    VerifyAudit,
+    /// Check every audit-trail hash chain and name the first broken link; with --against, also
+    /// check that the trail still gives a checkpoint saved earlier (exit 3 if not).
+    VerifyAudit {
+        /// A checkpoint as `GET /api/v1/audit/checkpoints` served it (one JSON object), kept in a file.
+        #[arg(long, value_name = "CHECKPOINT")]
+        against: Option<std::path::PathBuf>,
+    },
+    /// Make today's audit checkpoint if there is none (the service's scheduler does this daily).
+    AuditCheckpoint,
     /// Run one scheduler pass (overdue conditions and milestones, reminders, escalations) and
     /// exit; for driving the scheduler from cron instead of the service.
     RunSchedulerOnce,
@@ -89,7 +96,8 @@ fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::CreateAdmin { email, name } => create_admin(&settings, &email, &name),
-        Command::VerifyAudit => verify_audit(&settings),
+        Command::VerifyAudit { against } => verify_audit(&settings, against.as_deref()),
+        Command::AuditCheckpoint => audit_checkpoint(settings),
         Command::RunSchedulerOnce => run_scheduler_once(settings),
         Command::DeliverOutbox { max } => deliver_outbox(settings, max),
         Command::SeedDemo { cases, seed } => seed_demo(&settings, cases, seed),
@@ -166,13 +174,35 @@ fn create_admin(settings: &Settings, email: &str, name: &str) -> Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-fn verify_audit(settings: &Settings) -> Result<ExitCode, String> {
+fn verify_audit(settings: &Settings, against: Option<&std::path::Path>) -> Result<ExitCode, String> {
+    let kept: Option<db::checkpoints::Checkpoint> = match against {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Some(serde_json::from_str(&text).map_err(|e| format!("{}: not a checkpoint: {e}", path.display()))?)
+        }
+        None => None,
+    };
     let db = open(settings)?;
     let outcome =
         db.with_conn(|conn| db::audit::verify_all(conn).map_err(db::DbError::from)).map_err(|e| e.to_string())?;
     match outcome {
         Ok(n) => {
             println!("audit trail intact: {n} event(s) checked");
+            if let Some(kept) = kept {
+                let matched = db
+                    .with_conn(|conn| db::checkpoints::verify_against(conn, &kept).map_err(db::DbError::from))
+                    .map_err(|e| e.to_string())?;
+                match matched {
+                    Ok(()) => println!(
+                        "the checkpoint of {} holds: {} chain(s), {} event(s), digest {}",
+                        kept.day, kept.streams, kept.events, kept.digest
+                    ),
+                    Err(why) => {
+                        println!("CHECKPOINT NOT MATCHED: {why}");
+                        return Ok(ExitCode::from(3));
+                    }
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(broken) => {
@@ -183,6 +213,22 @@ fn verify_audit(settings: &Settings) -> Result<ExitCode, String> {
             Ok(ExitCode::from(3))
         }
     }
+}
+
+fn audit_checkpoint(settings: Settings) -> Result<ExitCode, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let db = sandbox::startup::open_database(&settings).await.map_err(|e| format!("{e:#}"))?;
+        let ctx = sandbox::app::AppContext::new(db, settings).map_err(|e| e.to_string())?;
+        match sandbox::app::checkpoints::make_if_due(&ctx).await.map_err(|e| e.to_string())? {
+            Some(c) => println!(
+                "audit checkpoint for {}: {} chain(s), {} event(s) up to {}, digest {}",
+                c.day, c.streams, c.events, c.up_to, c.digest
+            ),
+            None => println!("today's audit checkpoint exists already"),
+        }
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 fn run_scheduler_once(settings: Settings) -> Result<ExitCode, String> {

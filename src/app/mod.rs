@@ -6,6 +6,7 @@ pub mod case_file;
 pub mod case_mail;
 pub mod cases;
 pub mod catalogue;
+pub mod checkpoints;
 pub mod community;
 pub mod community_pages;
 pub mod conditions;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod case_list;
 pub mod cases;
 pub mod catalogue;
+pub mod checkpoints;
 pub mod community;
 pub mod information;
 pub mod models;

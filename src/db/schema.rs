@@ -93,6 +93,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_checkpoints (id) {
+        id -> BigInt,
+        day -> Date,
+        created_at -> Timestamp,
+        up_to -> Timestamp,
+        streams -> BigInt,
+        events -> BigInt,
+        digest -> Text,
+    }
+}
+
+diesel::table! {
     audit_heads (stream) {
         stream -> Text,
         seq -> BigInt,
@@ -476,6 +488,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbound_emails,
     audit_events,
     audit_heads,
+    audit_checkpoints,
     provisions,
     zones,
     zone_provisions,

@@ -207,6 +207,11 @@ pub async fn run(ctx: AppContext, stop: CancellationToken) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "scheduler pass failed"),
         }
+        match crate::app::checkpoints::make_if_due(&ctx).await {
+            Ok(Some(c)) => tracing::info!(day = %c.day, streams = c.streams, digest = %c.digest, "audit checkpoint"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "audit checkpoint failed; the next pass retries it"),
+        }
         tokio::select! {
             _ = stop.cancelled() => break,
             _ = tokio::time::sleep(interval) => {}

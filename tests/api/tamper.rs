@@ -136,3 +136,58 @@ fn a_thousand_tampers_of_every_kind_are_all_found() {
         .unwrap();
     assert!(missed.is_empty(), "{} of {rounds} tampers went unseen: {missed:?}", missed.len());
 }
+
+#[tokio::test]
+async fn a_kept_checkpoint_proves_the_history_was_not_rewritten_since() {
+    use crate::casework::*;
+    let app = crate::helpers::spawn_app().await;
+    let w = world(&app).await;
+    let id = active_trial(&app, &w).await;
+    app.clock.advance(120);
+    let made = sandbox::app::checkpoints::make_if_due(&app.ctx).await.unwrap().expect("today's checkpoint");
+    assert!(sandbox::app::checkpoints::make_if_due(&app.ctx).await.unwrap().is_none(), "one a day");
+
+    // Published for anyone, and in the register's feed.
+    let r = app.get("/api/v1/audit/checkpoints", None).await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let list: Vec<serde_json::Value> = r.json().await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["digest"], made.digest.as_str());
+    assert!(list[0]["streams"].as_i64().unwrap() >= 2 && list[0]["events"].as_i64().unwrap() > 5, "{list:?}");
+    let feed = app.get("/api/v1/register/feed.atom", None).await.text().await.unwrap();
+    assert!(feed.contains("Audit checkpoint for") && feed.contains(&made.digest), "{feed}");
+
+    let kept = std::env::temp_dir().join(format!("sandbox-checkpoint-{}.json", rand::random::<u64>()));
+    std::fs::write(&kept, serde_json::to_string(&list[0]).unwrap()).unwrap();
+    let check = || {
+        let out = sandbox(&app.db).arg("verify-audit").arg("--against").arg(&kept).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string())
+    };
+    let (code, text) = check();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("holds"), "{text}");
+
+    // Later events are not covered: it still holds.
+    transition(&app, id, "suspend", &w.inspector, serde_json::json!({"reasons": "Checks."})).await;
+    assert_eq!(check().0, Some(0));
+
+    // A careful forger cuts the case's newest covered events and moves its head to match: the
+    // chains verify, but the kept checkpoint does not.
+    let stream = format!("application:{id}");
+    let cut = app
+        .query(move |c| {
+            use diesel::prelude::*;
+            use sandbox::db::schema::{audit_events as e, audit_heads as h};
+            let (seq, hash): (i64, String) =
+                e::table.filter(e::stream.eq(&stream)).filter(e::seq.eq(2)).select((e::seq, e::hash)).first(c)?;
+            diesel::delete(e::table.filter(e::stream.eq(&stream)).filter(e::seq.gt(seq))).execute(c)?;
+            diesel::update(h::table.find(&stream)).set((h::seq.eq(seq), h::hash.eq(hash))).execute(c)
+        })
+        .await;
+    assert_eq!(cut, 1);
+    assert!(app.query(verify_all).await.is_ok(), "the cut chain is consistent in itself");
+    let (code, text) = check();
+    assert_eq!(code, Some(3), "{text}");
+    assert!(text.contains("CHECKPOINT NOT MATCHED"), "{text}");
+    let _ = std::fs::remove_file(&kept);
+}

@@ -10,7 +10,7 @@ use crate::domain::FieldErrors;
 use crate::error::AppResult;
 
 /// What each part of the feed and of its entries holds, for the open data page.
-pub const FEED_FIELDS: [(&str, &str); 8] = [
+pub const FEED_FIELDS: [(&str, &str); 9] = [
     ("feed id, title, updated", "The feed's address; \"Planning Sandbox register\"; the time of its newest event."),
     ("feed links", "self: the feed; alternate: the register page."),
     ("entry id", "A permanent address of the event (one entry per event, never reused)."),
@@ -22,6 +22,10 @@ pub const FEED_FIELDS: [(&str, &str); 8] = [
     ("entry link", "The trial's page (the decision notice)."),
     ("entry summary", "The status the case moved to."),
     ("size", "The latest 50 events; with the register's filters, the events of the 50 matching entries decided last."),
+    (
+        "audit checkpoint entry",
+        "The latest daily checkpoint of the audit trail: its day, the chains and events it covers and its SHA-256 digest, linking to `/api/v1/audit/checkpoints`.",
+    ),
 ];
 
 fn describe(action: &str, to: &str) -> &'static str {
@@ -52,10 +56,12 @@ pub async fn feed(
     let filter = parse_filter(&params, &mut e);
     e.into_result()?;
     let items = register::feed(&ctx, filter, 50).await?;
+    let checkpoint = crate::app::checkpoints::latest(&ctx, 1).await?.into_iter().next();
     let base = ctx.mailer.base_url().to_string();
     let fixed = |t: chrono::NaiveDateTime| -> FixedDateTime { t.and_utc().fixed_offset() };
-    let updated = items.first().map(|i| fixed(i.at)).unwrap_or_else(|| fixed(chrono::NaiveDateTime::default()));
-    let entries: Vec<AtomEntry> = items
+    let newest = items.first().map(|i| i.at).max(checkpoint.as_ref().map(|c| c.created_at));
+    let updated = fixed(newest.unwrap_or_default());
+    let mut entries: Vec<AtomEntry> = items
         .into_iter()
         .map(|i| {
             let link = format!("{base}/register/{}", i.reference);
@@ -78,6 +84,25 @@ pub async fn feed(
             entry
         })
         .collect();
+    if let Some(c) = checkpoint {
+        // The day's digest of every audit chain, for anyone to keep (see /api/v1/audit/checkpoints).
+        let mut entry = AtomEntry::default();
+        entry.set_id(format!("{base}/api/v1/audit/checkpoints/{}", c.day));
+        entry.set_title(Text::plain(format!("Audit checkpoint for {}", c.day.format("%-d %B %Y"))));
+        entry.set_updated(fixed(c.created_at));
+        entry.set_links(vec![Link {
+            href: format!("{base}/api/v1/audit/checkpoints"),
+            rel: "alternate".into(),
+            mime_type: Some("application/json".into()),
+            ..Default::default()
+        }]);
+        entry.set_summary(Some(Text::plain(format!(
+            "{} audit chain(s) and {} event(s) up to {} UTC; SHA-256 digest {}.",
+            c.streams, c.events, c.up_to, c.digest
+        ))));
+        let at = entries.iter().position(|e| *e.updated() < fixed(c.created_at)).unwrap_or(entries.len());
+        entries.insert(at, entry);
+    }
     let mut feed = Feed::default();
     feed.set_id(format!("{base}/api/v1/register/feed.atom"));
     feed.set_title(Text::plain("Planning Sandbox register"));

@@ -5,6 +5,7 @@
 //! Atom feed and the statistics each have a file of their own.
 
 mod atom;
+mod checkpoints;
 mod export;
 mod notice;
 mod statistics;
@@ -46,6 +47,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn routes(cfg: &mut ServiceConfig) {
     // The feed and the export before `/register/{reference}`, which would take their names.
     cfg.service(list)
+        .service(checkpoints::audit_checkpoints)
         .service(csv)
         .service(feed)
         .service(trial)
