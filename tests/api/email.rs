@@ -17,33 +17,35 @@ use crate::helpers::{spawn_app, spawn_app_with, TestApp, PASSWORD};
 #[derive(Clone, Default)]
 struct Inbox {
     messages: Arc<Mutex<Vec<String>>>,
-    current: Arc<Mutex<Vec<u8>>>,
+    /// The message being received on this connection (each connection has its own clone).
+    current: Vec<u8>,
 }
 
 impl Handler for Inbox {
     fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, _to: &[String]) -> Response {
-        self.current.lock().unwrap().clear();
+        self.current.clear();
         OK
     }
     fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.current.lock().unwrap().extend_from_slice(buf);
+        self.current.extend_from_slice(buf);
         Ok(())
     }
     fn data_end(&mut self) -> Response {
-        let message = String::from_utf8_lossy(&self.current.lock().unwrap()).to_string();
+        let message = String::from_utf8_lossy(&self.current).to_string();
         self.messages.lock().unwrap().push(message);
         OK
     }
 }
 
 /// An SMTP server on 127.0.0.1 in this process; returns its port and what it received.
-fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
+pub fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let inbox = Inbox::default();
     let messages = inbox.messages.clone();
     let mut server = Server::new(inbox);
-    server.with_name("test.localhost").with_tcp_listener(listener);
+    // A thread per connection it may hold: each worker keeps a pool of connections open.
+    server.with_name("test.localhost").with_num_threads(32).with_tcp_listener(listener);
     std::thread::spawn(move || {
         let _ = server.serve();
     });

@@ -20,7 +20,13 @@ pub const PASSWORD: &str = "tidal-heron-lantern-42";
 /// A database that exists for one test and is removed afterwards.
 pub enum TestDb {
     Sqlite(PathBuf),
-    Postgres { admin_url: String, name: String, url: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+    },
+    /// Another test app's database, used by a second replica (dropped with the first).
+    Shared(String),
 }
 
 impl TestDb {
@@ -47,11 +53,12 @@ impl TestDb {
         match self {
             TestDb::Sqlite(p) => format!("sqlite://{}", p.display()),
             TestDb::Postgres { url, .. } => url.clone(),
+            TestDb::Shared(url) => url.clone(),
         }
     }
 
     pub fn is_postgres(&self) -> bool {
-        matches!(self, TestDb::Postgres { .. })
+        self.url().starts_with("postgres")
     }
 }
 
@@ -63,6 +70,7 @@ impl Drop for TestDb {
                     let _ = std::fs::remove_dir_all(dir);
                 }
             }
+            TestDb::Shared(_) => {}
             TestDb::Postgres { admin_url, name, .. } => {
                 if let Ok(mut conn) = PgConnection::establish(admin_url) {
                     let _ =
@@ -95,7 +103,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(overrides: &[(&str, String)]) -> TestApp {
-    let db = TestDb::new();
+    spawn_on(TestDb::new(), overrides).await
+}
+
+/// A second service process on `first`'s database (as a replica is), with its own pool, clock,
+/// email worker and HTTP server.
+pub async fn spawn_replica(first: &TestApp, overrides: &[(&str, String)]) -> TestApp {
+    spawn_on(TestDb::Shared(first.db.url()), overrides).await
+}
+
+async fn spawn_on(db: TestDb, overrides: &[(&str, String)]) -> TestApp {
     let settings = test_settings(&db.url(), overrides);
     let clock = Arc::new(OffsetClock::default());
     // The server runs on a thread and runtime of its own, so that dropping the TestApp stops it

@@ -29,6 +29,7 @@ mod observation_reports;
 mod pages;
 mod register;
 mod register_search;
+mod replicas;
 mod schema;
 mod seed;
 mod sessions;
