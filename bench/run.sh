@@ -22,6 +22,8 @@
 # BENCH_BIN / BENCH_SINK: use these binaries instead of building target/release/sandbox and
 # target/release/examples/smtp_sink. BENCH_PORT (18181) and BENCH_SMTP_PORT (BENCH_PORT + 1).
 # BENCH_KEEP=1 keeps the working folder (service and sink logs, ids, error answers).
+# BENCH_READS_ONLY=1: only the reads table (no timings of verify-audit and the scheduler, no
+# writes, no email delivery): a quick look at a kept database.
 # BENCH_SQLITE_DB=FILE (SQLite only): measure this database, seeded earlier with the same CASES,
 # instead of seeding a new one (the run's writes are added to it; seeding a million cases takes
 # minutes). Keep one with BENCH_KEEP=1 and copy its bench.db first.
@@ -82,8 +84,10 @@ else
   seed_s=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
 fi
 
-t0=$(date +%s.%N); $BIN verify-audit >/dev/null; verify_s=$(echo "$(date +%s.%N) - $t0" | bc)
-t0=$(date +%s.%N); $BIN run-scheduler-once >/dev/null; sched_s=$(echo "$(date +%s.%N) - $t0" | bc)
+if [ -z "${BENCH_READS_ONLY:-}" ]; then
+  t0=$(date +%s.%N); $BIN verify-audit >/dev/null; verify_s=$(echo "$(date +%s.%N) - $t0" | bc)
+  t0=$(date +%s.%N); $BIN run-scheduler-once >/dev/null; sched_s=$(echo "$(date +%s.%N) - $t0" | bc)
+fi
 
 $BIN serve >"$WORK/serve.log" 2>&1 &
 SERVER=$!
@@ -162,6 +166,11 @@ run "casework queue page (HTML, Unassigned)" -H "cookie: $PAGE_COOKIE" "$BASE/ca
 run "casework queue page (HTML, All, page 3)" -H "cookie: $PAGE_COOKIE" "$BASE/casework?tab=all&page=3"
 run "case read" -H "authorization: Bearer $TOKEN" "$BASE/api/v1/applications/$CASE_ID"
 peak_reads_kb=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
+if [ -n "${BENCH_READS_ONLY:-}" ]; then
+  printf '\nServer peak resident memory: %s MiB after the reads (%s, %s cases)\n' "$((peak_reads_kb / 1024))" "$BACKEND" "$CASES"
+  [ ${#FAILURES[@]} -eq 0 ] || { printf 'FAILED: %s\n' "${FAILURES[@]}" >&2; exit 1; }
+  exit 0
+fi
 
 # ---- writes
 INNOVATOR=$(login innovator1)
