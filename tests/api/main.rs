@@ -17,6 +17,7 @@ mod catalogue;
 mod cli;
 mod community_pages;
 mod contract;
+mod crash;
 mod decision_notice;
 mod email;
 mod hardening;
