@@ -20,7 +20,7 @@ fn free_port() -> u16 {
 }
 
 async fn start(db: &TestDb, port: u16) -> Child {
-    let child = sandbox(db)
+    let mut child = sandbox(db)
         .arg("serve")
         .env("SANDBOX_BIND", format!("127.0.0.1:{port}"))
         .env("SANDBOX_LOG", "error")
@@ -35,6 +35,8 @@ async fn start(db: &TestDb, port: u16) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the service did not start");
 }
 
