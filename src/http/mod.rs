@@ -53,6 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, json_limit: usize) {
     api.schemas(&mut schemas);
     let health = utoipa_actix_web::scope("").service(health::healthz).service(health::readyz);
     paths.merge(health.paths());
+    health.schemas(&mut schemas);
     let doc = openapi::document(paths, schemas);
     let methods = Arc::new(MethodTable::new(&doc));
     cfg.app_data(input::json_config(json_limit))

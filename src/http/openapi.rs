@@ -18,7 +18,7 @@ use super::problem::PROBLEM_JSON;
     info(
         title = "Planning Sandbox API",
         description = "Case management for planning regulatory sandboxes. Errors are application/problem+json (RFC 9457); lists are JSON arrays with X-Total-Count (capped) and Link headers.",
-        license(name = "MIT OR Apache-2.0")
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0")
     ),
     components(schemas(super::problem::Problem, crate::domain::FieldError)),
     modifiers(&BearerAuth),
@@ -65,6 +65,8 @@ pub fn document(paths: Paths, schemas: Vec<(String, RefOr<Schema>)>) -> utoipa::
     }
     unique_operation_ids(&mut doc);
     describe_csv_columns(&mut doc);
+    // Paths are absolute on whichever host serves the document.
+    doc.servers = Some(vec![utoipa::openapi::Server::new("/")]);
     doc
 }
 
@@ -100,7 +102,7 @@ fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
 }
 
 /// The problems an operation can answer with, each once for the whole API.
-const PROBLEMS: [(u16, &str); 13] = [
+const PROBLEMS: [(u16, &str); 14] = [
     (400, "The request is malformed: not JSON, an unknown query parameter, or a bad `If-Match`"),
     (401, "No valid access token"),
     (403, "You may not do this"),
@@ -112,6 +114,7 @@ const PROBLEMS: [(u16, &str); 13] = [
     (422, "Some fields are not valid; `errors` names each"),
     (428, "Send `If-Match` with the ETag you read"),
     (429, "Too many requests; see `Retry-After`"),
+    (431, "The request's headers are too large (more than 16 KiB in all, or more than 64)"),
     (500, "Something went wrong on our side; quote the `request_id`"),
     (503, "The service is temporarily unavailable"),
 ];
@@ -138,6 +141,10 @@ fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = (&'s
 /// Adds the problems that apply to an operation, unless it documents that status itself.
 fn add_problems((method, op): (&'static str, &mut Operation)) {
     let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    if op.security.is_none() {
+        // Said outright: this operation needs no token.
+        op.security = Some(Vec::new());
+    }
     let has_body = op.request_body.is_some();
     let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
     let if_match = op.parameters.as_ref().is_some_and(|p| p.iter().any(|p| p.name.eq_ignore_ascii_case("if-match")));

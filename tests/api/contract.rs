@@ -557,3 +557,37 @@ async fn pages_use_the_embedded_govuk_frontend_set_in_arial() {
     }
     assert_eq!(app.get("/static/govuk/nothing.css", None).await.status(), StatusCode::NOT_FOUND);
 }
+
+/// The served OpenAPI document passes the Redocly linter's recommended rules with no error and no
+/// warning. Needs `npm ci --prefix tests/openapi`; CI installs it and sets `BROWSER_TESTS=1`, which
+/// makes this test fail if it is missing.
+#[tokio::test]
+async fn the_openapi_document_passes_the_redocly_linter() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/openapi");
+    let cli = dir.join("node_modules/.bin/redocly");
+    if !cli.exists() {
+        assert!(
+            std::env::var("BROWSER_TESTS").map_or(true, |v| v != "1"),
+            "BROWSER_TESTS=1 but tests/openapi/node_modules is missing (run npm ci --prefix tests/openapi)"
+        );
+        eprintln!("skipped: run `npm ci --prefix tests/openapi` to lint the OpenAPI document");
+        return;
+    }
+    let app = spawn_app().await;
+    let doc = app.get("/api/openapi.json", None).await.text().await.unwrap();
+    let file = std::env::temp_dir().join(format!("sandbox-openapi-{}.json", rand::random::<u64>()));
+    std::fs::write(&file, doc).unwrap();
+    let out = std::process::Command::new(&cli)
+        .args(["lint", "--format=summary"])
+        .arg(&file)
+        .env("REDOCLY_TELEMETRY", "off")
+        .env("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{text}");
+    // The summary lists each rule that found something as `error <rule>: n` or `warning <rule>: n`.
+    let found: Vec<&str> = text.lines().filter(|l| l.starts_with("error ") || l.starts_with("warning ")).collect();
+    assert!(found.is_empty() && text.contains("Your API description is valid"), "no warning and no error:\n{text}");
+}
