@@ -212,6 +212,14 @@ pub async fn run(ctx: AppContext, stop: CancellationToken) {
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "audit checkpoint failed; the next pass retries it"),
         }
+        // Login failures and per-address counts older than a day count towards no limit.
+        let window = chrono::TimeDelta::minutes(ctx.settings.auth.login_window_minutes);
+        let before = ctx.now() - window.max(chrono::TimeDelta::days(1));
+        if let Err(e) =
+            ctx.db.write(move |c| crate::db::users::prune_login_failures(c, before).map_err(AppError::from)).await
+        {
+            tracing::warn!(error = %e, "could not prune old login failures");
+        }
         tokio::select! {
             _ = stop.cancelled() => break,
             _ = tokio::time::sleep(interval) => {}
