@@ -142,14 +142,7 @@ fn run_scheduler_once_reports_its_pass() {
 fn state_counts(db: &TestDb) -> Vec<(String, i64)> {
     use diesel::prelude::*;
     use sandbox::db::schema::applications::dsl::*;
-    let pool = sandbox::db::Db::connect(&sandbox::config::DatabaseSettings {
-        url: db.url(),
-        pool_size: 1,
-        min_idle: 0,
-        sqlite_busy_timeout_ms: 5000,
-        connect_timeout_seconds: 5,
-    })
-    .unwrap();
+    let pool = crate::helpers::pool(db);
     pool.with_conn(|c| {
         applications
             .group_by(status)

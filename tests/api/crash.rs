@@ -95,14 +95,7 @@ async fn every_acknowledged_write_survives_a_kill_and_the_trail_verifies() {
     }
     // Restarted once more (SQLite recovers its write-ahead log on opening), everything is there.
     let mut child = start(&db, free_port()).await;
-    let pool = sandbox::db::Db::connect(&sandbox::config::DatabaseSettings {
-        url: db.url(),
-        pool_size: 1,
-        min_idle: 0,
-        sqlite_busy_timeout_ms: 5000,
-        connect_timeout_seconds: 5,
-    })
-    .unwrap();
+    let pool = crate::helpers::pool(&db);
     let stored: HashMap<i64, String> = pool
         .with_conn(|c| -> Result<_, sandbox::error::AppError> {
             use sandbox::db::schema::applications::dsl::*;

@@ -81,6 +81,19 @@ impl Drop for TestDb {
     }
 }
 
+/// A one-connection pool on `db`, for a test that reads or changes the database behind the
+/// service's back (what the seeder wrote, a tamper, what survived a crash).
+pub fn pool(db: &TestDb) -> sandbox::db::Db {
+    sandbox::db::Db::connect(&sandbox::config::DatabaseSettings {
+        url: db.url(),
+        pool_size: 1,
+        min_idle: 0,
+        sqlite_busy_timeout_ms: 5000,
+        connect_timeout_seconds: 5,
+    })
+    .unwrap()
+}
+
 pub struct TestApp {
     handle: actix_web::dev::ServerHandle,
     pub address: String,

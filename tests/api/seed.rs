@@ -15,16 +15,7 @@ use sandbox::db::schema::{
 use crate::cli::sandbox;
 use crate::helpers::TestDb;
 
-fn pool(db: &TestDb) -> sandbox::db::Db {
-    sandbox::db::Db::connect(&sandbox::config::DatabaseSettings {
-        url: db.url(),
-        pool_size: 1,
-        min_idle: 0,
-        sqlite_busy_timeout_ms: 5000,
-        connect_timeout_seconds: 5,
-    })
-    .unwrap()
-}
+use crate::helpers::pool;
 
 fn query<T>(db: &sandbox::db::Db, f: impl FnOnce(&mut sandbox::db::DbConn) -> QueryResult<T>) -> T {
     db.with_conn(|c| f(c).map_err(sandbox::db::DbError::from)).unwrap()

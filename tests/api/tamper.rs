@@ -102,14 +102,7 @@ fn a_thousand_tampers_of_every_kind_are_all_found() {
     let db = TestDb::new();
     let out = sandbox(&db).args(["seed-demo", "--cases", "30", "--seed", "13"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let pool = sandbox::db::Db::connect(&sandbox::config::DatabaseSettings {
-        url: db.url(),
-        pool_size: 1,
-        min_idle: 0,
-        sqlite_busy_timeout_ms: 5000,
-        connect_timeout_seconds: 5,
-    })
-    .unwrap();
+    let pool = crate::helpers::pool(&db);
     let rounds = 1_000;
     let missed = pool
         .with_conn(|c| -> Result<Vec<String>, sandbox::error::AppError> {
