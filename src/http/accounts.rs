@@ -54,7 +54,7 @@ pub async fn register(
 pub struct TokenRequest {
     /// The token from the emailed link.
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub token: Field<String>,
 }
 
@@ -78,10 +78,10 @@ pub async fn verify_email(ctx: web::Data<AppContext>, body: web::Json<TokenReque
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     #[serde(default)]
-    #[schema(value_type = String, format = "email")]
+    #[schema(required = true, value_type = String, format = "email")]
     pub email: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String, format = "password")]
+    #[schema(required = true, value_type = String, format = "password")]
     pub password: Field<String>,
 }
 
@@ -137,7 +137,7 @@ pub async fn login(
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub refresh_token: Field<String>,
 }
 
@@ -178,7 +178,7 @@ pub async fn logout(ctx: web::Data<AppContext>, body: web::Json<RefreshRequest>)
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetRequest {
     #[serde(default)]
-    #[schema(value_type = String, format = "email")]
+    #[schema(required = true, value_type = String, format = "email")]
     pub email: Field<String>,
 }
 
@@ -208,10 +208,10 @@ pub async fn password_reset(
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetConfirm {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub token: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String, format = "password")]
+    #[schema(required = true, value_type = String, format = "password")]
     pub new_password: Field<String>,
 }
 

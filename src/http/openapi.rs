@@ -60,6 +60,7 @@ pub fn document(paths: Paths, schemas: Vec<(String, RefOr<Schema>)>) -> utoipa::
     }
     for item in doc.paths.paths.values_mut() {
         for op in operations(item) {
+            describe_if_match(op.1);
             add_problems(op);
         }
     }
@@ -136,6 +137,18 @@ fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = (&'s
     ]
     .into_iter()
     .filter_map(|(m, op)| op.map(|op| (m, op)))
+}
+
+/// `If-Match` is the ETag as the service gives it, a version number in quotes (`"3"`): anything
+/// else is a `400`, and the document says so.
+fn describe_if_match(op: &mut Operation) {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    for p in op.parameters.iter_mut().flatten() {
+        if p.name.eq_ignore_ascii_case("if-match") {
+            let schema = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r#"^"[0-9]+"$"#)).build();
+            p.schema = Some(RefOr::T(Schema::Object(schema)));
+        }
+    }
 }
 
 /// Adds the problems that apply to an operation, unless it documents that status itself.

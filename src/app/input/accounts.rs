@@ -13,10 +13,10 @@ use crate::domain::FieldErrors;
 #[serde(deny_unknown_fields)]
 pub struct OrganisationRequest {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub name: Field<String>,
     #[serde(default)]
-    #[schema(value_type = OrganisationKind)]
+    #[schema(required = true, value_type = OrganisationKind)]
     pub kind: Field<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
@@ -27,18 +27,18 @@ pub struct OrganisationRequest {
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     #[serde(default)]
-    #[schema(value_type = String, format = "email")]
+    #[schema(required = true, value_type = String, format = "email")]
     pub email: Field<String>,
     /// At least 12 characters, and not a common password.
     #[serde(default)]
-    #[schema(value_type = String, format = "password")]
+    #[schema(required = true, value_type = String, format = "password")]
     pub password: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub display_name: Field<String>,
     /// `innovator` or `community`.
     #[serde(default)]
-    #[schema(value_type = Role)]
+    #[schema(required = true, value_type = Role)]
     pub role: Field<String>,
     #[serde(default)]
     #[schema(value_type = Option<OrganisationRequest>)]

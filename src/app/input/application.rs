@@ -33,7 +33,7 @@ pub struct DerogationRequestBody {
 #[serde(deny_unknown_fields)]
 pub struct ApplicationRequest {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub title: Field<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]

@@ -15,19 +15,19 @@ use crate::domain::FieldErrors;
 #[serde(deny_unknown_fields)]
 pub struct ProvisionRequest {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub code: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub title: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub legal_reference: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub summary: Field<String>,
     #[serde(default)]
-    #[schema(value_type = i32, minimum = 1, maximum = 120)]
+    #[schema(required = true, value_type = i32, minimum = 1, maximum = 120)]
     pub max_trial_months: Field<i64>,
     /// PATCH only: retire (true) or restore (false).
     #[serde(default)]
@@ -115,19 +115,19 @@ impl ProvisionRequest {
 #[serde(deny_unknown_fields)]
 pub struct ZoneRequest {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub name: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub lpa_code: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub lpa_name: Field<String>,
     #[serde(default)]
     #[schema(value_type = Option<NaiveDate>)]
     pub climate_emergency_declared_on: Field<NaiveDate>,
     #[serde(default)]
-    #[schema(value_type = bool)]
+    #[schema(required = true, value_type = bool)]
     pub open: Field<bool>,
     #[serde(default)]
     #[schema(value_type = Option<NaiveDate>)]

@@ -18,10 +18,10 @@ pub const MAX_MODERATION_REASON: usize = 2000;
 #[serde(deny_unknown_fields)]
 pub struct ObservationBody {
     #[serde(default)]
-    #[schema(value_type = ObservationKind)]
+    #[schema(required = true, value_type = ObservationKind)]
     pub kind: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String, max_length = 4000)]
+    #[schema(required = true, value_type = String, max_length = 4000)]
     pub body: Field<String>,
 }
 
@@ -48,7 +48,7 @@ impl ObservationBody {
 #[serde(deny_unknown_fields)]
 pub struct ReplyBody {
     #[serde(default)]
-    #[schema(value_type = String, max_length = 4000)]
+    #[schema(required = true, value_type = String, max_length = 4000)]
     pub body: Field<String>,
 }
 
@@ -64,11 +64,11 @@ impl ReplyBody {
 #[serde(deny_unknown_fields)]
 pub struct ModerateBody {
     #[serde(default)]
-    #[schema(value_type = ModerationAction)]
+    #[schema(required = true, value_type = ModerationAction)]
     pub action: Field<String>,
     /// Required to hide or redact; optional to keep.
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub reason: Field<String>,
     /// With `redact`: the text to publish instead.
     #[serde(default)]
@@ -140,10 +140,10 @@ impl ReportBody {
 #[serde(deny_unknown_fields)]
 pub struct AttestationBody {
     #[serde(default)]
-    #[schema(value_type = AttestationStance)]
+    #[schema(required = true, value_type = AttestationStance)]
     pub stance: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String, max_length = 4000)]
+    #[schema(required = true, value_type = String, max_length = 4000)]
     pub comment: Field<String>,
 }
 

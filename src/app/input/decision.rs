@@ -21,7 +21,7 @@ use crate::domain::FieldErrors;
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
     #[serde(default)]
-    #[schema(value_type = i64)]
+    #[schema(required = true, value_type = i64)]
     pub inspector_id: Field<i64>,
 }
 
@@ -38,10 +38,10 @@ impl AssignBody {
 pub struct CriterionBody {
     /// One of the seven screening criteria.
     #[serde(default)]
-    #[schema(value_type = ScreeningCriterion)]
+    #[schema(required = true, value_type = ScreeningCriterion)]
     pub criterion: Field<String>,
     #[serde(default)]
-    #[schema(value_type = CriterionOutcome)]
+    #[schema(required = true, value_type = CriterionOutcome)]
     pub outcome: Field<String>,
     /// Required when the criterion is not met.
     #[serde(default)]
@@ -54,7 +54,7 @@ pub struct CriterionBody {
 pub struct ScreeningBody {
     /// All seven criteria, each once.
     #[serde(default)]
-    #[schema(value_type = Vec<CriterionBody>)]
+    #[schema(required = true, value_type = Vec<CriterionBody>)]
     pub criteria: Field<Vec<serde_json::Value>>,
 }
 
@@ -90,7 +90,7 @@ impl ScreeningBody {
 #[serde(deny_unknown_fields)]
 pub struct InformationRequestBody {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub question: Field<String>,
     /// Defaults to `calendar.information_request_working_days` (15) working days from today.
     #[serde(default)]
@@ -131,7 +131,7 @@ pub const MAX_ATTACHMENTS: usize = 5;
 #[serde(deny_unknown_fields)]
 pub struct AnswerBody {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub answer: Field<String>,
     /// The files of a form (a JSON body has none).
     #[serde(skip)]
@@ -158,7 +158,7 @@ impl AnswerBody {
 #[serde(deny_unknown_fields)]
 pub struct GrantBody {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub provision_code: Field<String>,
     /// The limits the derogation is granted within.
     #[serde(default)]
@@ -175,17 +175,17 @@ pub struct GrantBody {
 #[serde(deny_unknown_fields)]
 pub struct ApproveBody {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub reasons: Field<String>,
     #[serde(default)]
-    #[schema(value_type = NaiveDate)]
+    #[schema(required = true, value_type = NaiveDate)]
     pub trial_start_date: Field<NaiveDate>,
     #[serde(default)]
-    #[schema(value_type = NaiveDate)]
+    #[schema(required = true, value_type = NaiveDate)]
     pub trial_end_date: Field<NaiveDate>,
     /// The derogations granted: a subset of those requested.
     #[serde(default)]
-    #[schema(value_type = Vec<GrantBody>)]
+    #[schema(required = true, value_type = Vec<GrantBody>)]
     pub derogations: Field<Vec<serde_json::Value>>,
     /// At least one community-benefit condition.
     #[serde(default)]
@@ -258,10 +258,10 @@ impl WithdrawBody {
 #[serde(deny_unknown_fields)]
 pub struct ExtendBody {
     #[serde(default)]
-    #[schema(value_type = NaiveDate)]
+    #[schema(required = true, value_type = NaiveDate)]
     pub new_end_date: Field<NaiveDate>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub reasons: Field<String>,
 }
 
@@ -288,10 +288,10 @@ impl ExtendBody {
 #[serde(deny_unknown_fields)]
 pub struct RecommendationBody {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub provision_code: Field<String>,
     #[serde(default)]
-    #[schema(value_type = RecommendationKind)]
+    #[schema(required = true, value_type = RecommendationKind)]
     pub recommendation: Field<String>,
     #[serde(default)]
     #[schema(value_type = String)]
@@ -302,17 +302,17 @@ pub struct RecommendationBody {
 #[serde(deny_unknown_fields)]
 pub struct CompleteBody {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub outcomes: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub lessons: Field<String>,
     #[serde(default)]
     #[schema(value_type = Option<f64>)]
     pub reported_annual_co2e_tonnes: Field<f64>,
     /// One per derogated provision.
     #[serde(default)]
-    #[schema(value_type = Vec<RecommendationBody>)]
+    #[schema(required = true, value_type = Vec<RecommendationBody>)]
     pub recommendations: Field<Vec<serde_json::Value>>,
 }
 

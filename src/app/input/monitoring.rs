@@ -29,22 +29,22 @@ pub fn field_name(prefix: &str, name: &str) -> String {
 #[serde(deny_unknown_fields)]
 pub struct ConditionBody {
     #[serde(default)]
-    #[schema(value_type = ConditionCategory)]
+    #[schema(required = true, value_type = ConditionCategory)]
     pub category: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub description: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub metric: Field<String>,
     #[serde(default)]
-    #[schema(value_type = f64, minimum = 0)]
+    #[schema(required = true, value_type = f64, minimum = 0)]
     pub target_value: Field<f64>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub unit: Field<String>,
     #[serde(default)]
-    #[schema(value_type = NaiveDate)]
+    #[schema(required = true, value_type = NaiveDate)]
     pub due_on: Field<NaiveDate>,
 }
 
@@ -84,7 +84,7 @@ impl ConditionBody {
 #[serde(deny_unknown_fields)]
 pub struct EvidenceBody {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub body: Field<String>,
     #[serde(default)]
     #[schema(value_type = Option<f64>)]
@@ -127,10 +127,10 @@ impl EvidenceBody {
 #[serde(deny_unknown_fields)]
 pub struct VerifyBody {
     #[serde(default)]
-    #[schema(value_type = EvidenceVerdict)]
+    #[schema(required = true, value_type = EvidenceVerdict)]
     pub outcome: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub note: Field<String>,
     /// Required to mark a condition met when the evidence's value is below its target; published
     /// with the decision.
@@ -167,7 +167,7 @@ impl VerifyBody {
 #[serde(deny_unknown_fields)]
 pub struct ReasonsBody {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub reasons: Field<String>,
 }
 
@@ -184,13 +184,13 @@ impl ReasonsBody {
 #[serde(deny_unknown_fields)]
 pub struct MilestoneBody {
     #[serde(default)]
-    #[schema(value_type = MilestoneKind)]
+    #[schema(required = true, value_type = MilestoneKind)]
     pub kind: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub title: Field<String>,
     #[serde(default)]
-    #[schema(value_type = NaiveDate)]
+    #[schema(required = true, value_type = NaiveDate)]
     pub due_on: Field<NaiveDate>,
 }
 
@@ -239,7 +239,7 @@ impl MilestoneBody {
 #[serde(deny_unknown_fields)]
 pub struct MilestoneReportBody {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub report: Field<String>,
 }
 
@@ -256,10 +256,10 @@ impl MilestoneReportBody {
 #[serde(deny_unknown_fields)]
 pub struct MilestoneReviewBody {
     #[serde(default)]
-    #[schema(value_type = ReviewOutcome)]
+    #[schema(required = true, value_type = ReviewOutcome)]
     pub outcome: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub note: Field<String>,
 }
 

@@ -13,13 +13,13 @@ use crate::domain::FieldErrors;
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     #[serde(default)]
-    #[schema(value_type = String, format = "email")]
+    #[schema(required = true, value_type = String, format = "email")]
     pub email: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String)]
     pub display_name: Field<String>,
     #[serde(default)]
-    #[schema(value_type = Role)]
+    #[schema(required = true, value_type = Role)]
     pub role: Field<String>,
     /// Optional: without it the person is emailed an invitation to choose a password.
     #[serde(default)]
