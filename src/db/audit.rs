@@ -64,12 +64,8 @@ pub fn event_hash(
 /// (SQLite's write transaction already holds the database). The unique (stream, seq) key is the
 /// last line of defence.
 pub fn append(conn: &mut DbConn, entry: Entry<'_>) -> QueryResult<AuditEvent> {
-    if let DbConn::Pg(pg) = conn {
-        if !entry.stream.starts_with("application:") {
-            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                .bind::<diesel::sql_types::Text, _>(&entry.stream)
-                .execute(pg)?;
-        }
+    if !entry.stream.starts_with("application:") {
+        super::lock_key(conn, &entry.stream)?;
     }
     let last: Option<(i64, String)> = audit_events::table
         .filter(audit_events::stream.eq(&entry.stream))

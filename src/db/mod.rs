@@ -327,3 +327,16 @@ pub fn describe_location(url: &DatabaseUrl) -> String {
         DatabaseUrl::Postgres(_) => format!("PostgreSQL {}", url.redacted()),
     }
 }
+
+/// Holds `key` until the transaction ends: a transaction-scoped advisory lock on PostgreSQL, so
+/// that writers of one thing (a chain, an account's logins) take turns. SQLite's write transaction
+/// already holds the whole database, so there it does nothing.
+pub fn lock_key(conn: &mut DbConn, key: &str) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind::<diesel::sql_types::Text, _>(key)
+            .execute(pg)?;
+    }
+    Ok(())
+}

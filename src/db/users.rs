@@ -294,16 +294,17 @@ pub fn record_login_failure(conn: &mut DbConn, email: &str, address: &str, now: 
         .get_result(conn)
 }
 
-/// Whether a login (a family of refresh tokens) of `user_id` is still open: not logged out and
-/// not revoked. Rotated tokens stay unrevoked, so any token of the family will do.
-pub fn login_is_live(conn: &mut DbConn, user_id: i64, family_id: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
+/// A user, with whether their login (a family of refresh tokens) is still open: not logged out
+/// and not revoked. Rotated tokens stay unrevoked, so any token of the family will do. One query,
+/// since every authenticated request asks.
+pub fn find_user_and_login(conn: &mut DbConn, user_id: i64, family_id: &str) -> QueryResult<Option<(User, bool)>> {
+    let live = diesel::dsl::exists(
         refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::family_id.eq(family_id.to_string()))
             .filter(refresh_tokens::user_id.eq(user_id))
             .filter(refresh_tokens::revoked_at.is_null()),
-    ))
-    .get_result(conn)
+    );
+    users::table.find(user_id).select((User::as_select(), live)).first(conn).optional()
 }
 
 /// Takes back an attempt counted by [`record_login_failure`] whose password was right.
@@ -316,14 +317,10 @@ pub fn forgive_login_attempt(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
 /// SQLite's write transaction already holds the whole database; on PostgreSQL two
 /// transaction-scoped advisory locks are taken, always in the same order.
 pub fn lock_login_throttle(conn: &mut DbConn, email: &str, address: &str) -> QueryResult<()> {
-    if let DbConn::Pg(pg) = conn {
-        let mut keys = [format!("login-email:{email}"), format!("login-address:{address}")];
-        keys.sort();
-        for key in keys {
-            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                .bind::<diesel::sql_types::Text, _>(key)
-                .execute(pg)?;
-        }
+    let mut keys = [format!("login-email:{email}"), format!("login-address:{address}")];
+    keys.sort();
+    for key in keys {
+        super::lock_key(conn, &key)?;
     }
     Ok(())
 }
@@ -375,11 +372,7 @@ pub fn take_client_allowance(
     limit: i64,
     now: NaiveDateTime,
 ) -> QueryResult<Option<NaiveDateTime>> {
-    if let DbConn::Pg(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind::<diesel::sql_types::Text, _>(format!("client:{action}:{address}"))
-            .execute(pg)?;
-    }
+    super::lock_key(conn, &format!("client:{action}:{address}"))?;
     let recent: Vec<NaiveDateTime> = client_actions::table
         .filter(client_actions::action.eq(action))
         .filter(client_actions::address.eq(address))

@@ -143,16 +143,10 @@ pub async fn authenticate(ctx: &AppContext, bearer: &str) -> AppResult<Actor> {
         AppError::Unauthenticated("the access token is not valid; log in again".into())
     })?;
     let (user_id, login) = (claims.user_id, claims.login);
-    let (user, live) = ctx
-        .db
-        .run(move |conn| {
-            let user = repo::find_user(conn, user_id)?;
-            let live = user.is_some() && repo::login_is_live(conn, user_id, &login)?;
-            Ok::<_, AppError>((user, live))
-        })
-        .await?;
-    match user {
-        Some(u) if live && u.disabled_at.is_none() && u.token_version == claims.token_version => {
+    let found =
+        ctx.db.run(move |conn| repo::find_user_and_login(conn, user_id, &login).map_err(AppError::from)).await?;
+    match found {
+        Some((u, true)) if u.disabled_at.is_none() && u.token_version == claims.token_version => {
             Ok(Actor { user_id: u.id, role: u.role, email_verified: u.email_verified_at.is_some() })
         }
         _ => Err(AppError::Unauthenticated("the access token is no longer valid; log in again".into())),
