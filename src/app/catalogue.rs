@@ -49,7 +49,8 @@ pub async fn get_provision(ctx: &AppContext, code: String) -> AppResult<Provisio
 }
 
 pub fn parse_code(raw: &str) -> Result<String, String> {
-    let code = raw.trim().to_uppercase();
+    // ASCII before capitals: `ß` would become `SS`.
+    let code = raw.trim().to_ascii_uppercase();
     let ok = (3..=40).contains(&code.len())
         && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         && code.starts_with(|c: char| c.is_ascii_alphabetic());

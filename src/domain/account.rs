@@ -215,7 +215,7 @@ impl DisplayName {
         if s.is_empty() {
             return Err("is required".into());
         }
-        if s.chars().count() > 100 {
+        if raw.chars().count() > 100 {
             return Err("must be at most 100 characters".into());
         }
         if s.chars().any(|c| c.is_control() || c == '<' || c == '>') {
@@ -235,7 +235,7 @@ pub fn short_text(raw: &str, max: usize) -> Result<String, String> {
     if s.is_empty() {
         return Err("is required".into());
     }
-    if s.chars().count() > max {
+    if raw.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
     if s.chars().any(|c| c.is_control()) {

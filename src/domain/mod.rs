@@ -11,6 +11,7 @@ pub mod decision;
 pub mod monitoring;
 pub mod policy;
 pub mod redaction;
+pub mod text_patterns;
 pub mod validation;
 
 pub use validation::{FieldError, FieldErrors};

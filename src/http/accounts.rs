@@ -12,7 +12,7 @@ use crate::app::accounts;
 pub use crate::app::input::accounts::{OrganisationRequest, RegisterRequest};
 use crate::app::input::{parse_required, Field};
 use crate::app::AppContext;
-use crate::domain::account::{short_text, NewPassword};
+use crate::domain::account::{short_text, EmailAddress, NewPassword};
 use crate::domain::policy::{authorize, Action};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -54,7 +54,7 @@ pub async fn register(
 pub struct TokenRequest {
     /// The token from the emailed link.
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "line", max_length = 200)]
     pub token: Field<String>,
 }
 
@@ -137,7 +137,7 @@ pub async fn login(
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "line", max_length = 200)]
     pub refresh_token: Field<String>,
 }
 
@@ -196,9 +196,10 @@ pub async fn password_reset(
     body: web::Json<PasswordResetRequest>,
 ) -> AppResult<HttpResponse> {
     let mut e = FieldErrors::new();
-    let email = body.into_inner().email.required(&mut e, "email");
+    let email = parse_required(body.into_inner().email, &mut e, "email", EmailAddress::parse);
     e.into_result()?;
-    accounts::request_password_reset(&ctx, email.unwrap_or_default(), client_address(&req)).await?;
+    let Some(email) = email else { return Err(AppError::BadRequest("email is required".into())) };
+    accounts::request_password_reset(&ctx, email, client_address(&req)).await?;
     Ok(HttpResponse::Accepted().json(serde_json::json!({
         "detail": "if the address belongs to an account, a reset link has been sent to it"
     })))
@@ -208,10 +209,10 @@ pub async fn password_reset(
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetConfirm {
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "line", max_length = 200)]
     pub token: Field<String>,
     #[serde(default)]
-    #[schema(required = true, value_type = String, format = "password")]
+    #[schema(required = true, value_type = String, format = "password", min_length = 12, max_length = 256)]
     pub new_password: Field<String>,
 }
 

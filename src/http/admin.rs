@@ -9,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::dto::{list_response, utc};
 use super::extract::AuthUser;
-use super::input::PageParams;
+use super::input::{query_value, PageParams};
 use super::problem::Problem;
 use crate::app::{outbox_admin, AppContext};
 use crate::db::models::OutboundEmail;
@@ -58,7 +58,11 @@ impl From<OutboundEmail> for OutboxEmailResponse {
 pub struct OutboxParams {
     #[param(value_type = Option<DeliveryStatus>)]
     pub status: Option<String>,
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub page: Option<String>,
+    /// Items per page.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,
 }
 
@@ -77,7 +81,7 @@ pub async fn outbox(
 ) -> AppResult<HttpResponse> {
     let p = params.into_inner();
     let mut e = FieldErrors::new();
-    let status = match p.status.as_deref().filter(|s| !s.is_empty()) {
+    let status = match query_value(p.status.as_deref()) {
         Some(s) => e.check("status", s.parse::<DeliveryStatus>()).map(|s| s.as_str().to_string()),
         None => None,
     };

@@ -12,7 +12,7 @@ use super::case_dto::{case_response, CaseResponse, CaseSummaryResponse, HistoryR
 use super::concurrency::IfMatch;
 use super::dto::list_response;
 use super::extract::AuthUser;
-use super::input::PageParams;
+use super::input::{query_flag, PageParams};
 use crate::app::cases;
 use crate::app::input::application::ApplicationRequest;
 use crate::app::{AppContext, PageRequest};
@@ -84,6 +84,7 @@ pub struct QueueParams {
     #[param(value_type = Option<i64>)]
     pub zone: Option<String>,
     /// `me`, `unassigned`, or an inspector's user id.
+    #[param(value_type = Option<String>, format = "queue-inspector")]
     pub inspector: Option<String>,
     /// Only this intervention type.
     #[param(value_type = Option<Intervention>)]
@@ -99,16 +100,37 @@ pub struct QueueParams {
     pub needs_review: Option<String>,
     /// `target`: oldest target decision date first (drafts, which have none, left out);
     /// `newest` (the default): newest first.
-    #[param(value_type = Option<String>)]
+    #[param(inline, value_type = Option<QueueSort>)]
     pub sort: Option<String>,
     /// Text in the reference, title or organisation name.
     pub q: Option<String>,
     /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub page: Option<String>,
     /// Items per page.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,
+}
+
+/// `inspector=`: `me`, `unassigned`, or a user id (digits; [`crate::domain::text_patterns::QUEUE_INSPECTOR`]).
+pub fn inspector_filter(raw: &str, me: i64) -> Result<InspectorFilter, String> {
+    match raw.trim() {
+        "me" => Ok(InspectorFilter::Is(me)),
+        "unassigned" => Ok(InspectorFilter::Unassigned),
+        id if (1..=18).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()) => {
+            id.parse().map(InspectorFilter::Is).map_err(|_| "must be me, unassigned or a user id".into())
+        }
+        _ => Err("must be me, unassigned or a user id".into()),
+    }
+}
+
+/// The orders of the queue (`sort`).
+#[derive(Debug, Clone, Copy, serde::Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // Only the document reads it.
+pub enum QueueSort {
+    Target,
+    Newest,
 }
 
 impl QueueParams {
@@ -127,28 +149,13 @@ impl QueueParams {
             nonempty(p.status).and_then(|s| e.check("status", s.parse::<Status>()).map(|s| s.as_str().to_string()));
         let zone_id = nonempty(p.zone)
             .and_then(|z| e.check("zone", z.parse::<i64>().map_err(|_| "must be a zone id".to_string())));
-        let inspector = match nonempty(p.inspector).as_deref() {
-            None => None,
-            Some("me") => Some(InspectorFilter::Is(me)),
-            Some("unassigned") => Some(InspectorFilter::Unassigned),
-            Some(other) => e
-                .check("inspector", other.parse::<i64>().map_err(|_| "must be me, unassigned or a user id".to_string()))
-                .map(InspectorFilter::Is),
-        };
+        let inspector = nonempty(p.inspector).and_then(|i| e.check("inspector", inspector_filter(&i, me)));
         let intervention = nonempty(p.intervention)
             .and_then(|i| e.check("intervention", i.parse::<Intervention>()).map(|i| i.as_str().to_string()));
         let applicant_kind = nonempty(p.applicant_kind)
             .and_then(|k| e.check("applicant_kind", k.parse::<OrganisationKind>()).map(|k| k.as_str().to_string()));
-        let flag = |e: &mut FieldErrors, name: &str, v: Option<String>| match nonempty(v).as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(_) => {
-                e.add(name, "must be true or false");
-                false
-            }
-        };
-        let overdue = flag(&mut e, "overdue", p.overdue);
-        let needs_review = flag(&mut e, "needs_review", p.needs_review);
+        let overdue = query_flag(p.overdue.as_deref(), "overdue", &mut e).unwrap_or(false);
+        let needs_review = query_flag(p.needs_review.as_deref(), "needs_review", &mut e).unwrap_or(false);
         let order = match nonempty(p.sort).as_deref() {
             None | Some("newest") => CaseOrder::Newest,
             Some("target") => CaseOrder::Target,
@@ -256,4 +263,20 @@ pub async fn publish_attachment(
 ) -> AppResult<HttpResponse> {
     let file = crate::app::documents::set_public(&ctx, &user.0, aid.into_inner(), body.into_inner().public).await?;
     Ok(HttpResponse::Ok().json(super::case_dto::AttachmentResponse::from(file)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_inspector_pattern_is_the_rule() {
+        let re = regex::Regex::new(crate::domain::text_patterns::QUEUE_INSPECTOR).unwrap();
+        let long = "9".repeat(18);
+        for s in ["me", " me ", "unassigned", "1", "42", long.as_str(), "0", "", "you", "-1", "+1", "1.5", "me2", "1 2"]
+        {
+            assert_eq!(re.is_match(s), inspector_filter(s, 7).is_ok(), "{s:?}");
+        }
+        assert!(!re.is_match(&"9".repeat(19)) && inspector_filter(&"9".repeat(19), 7).is_err());
+    }
 }

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::concurrency::{etag, IfMatch};
 use super::dto::{list_response, utc};
 use super::extract::AuthUser;
-use super::input::PageParams;
+use super::input::{query_flag, PageParams};
 use crate::app::catalogue::{self, ZoneView};
 pub use crate::app::input::catalogue::{ProvisionRequest, ZoneRequest};
 use crate::app::AppContext;
@@ -65,7 +65,8 @@ impl From<Provision> for ProvisionResponse {
 #[serde(deny_unknown_fields)]
 pub struct ProvisionListParams {
     /// `true` to include retired provisions.
-    pub include_retired: Option<bool>,
+    #[param(value_type = Option<bool>)]
+    pub include_retired: Option<String>,
 }
 
 /// The provisions catalogue (public).
@@ -76,7 +77,10 @@ pub async fn list_provisions(
     ctx: web::Data<AppContext>,
     params: web::Query<ProvisionListParams>,
 ) -> AppResult<HttpResponse> {
-    let rows = catalogue::list_provisions(&ctx, params.include_retired.unwrap_or(false)).await?;
+    let mut e = FieldErrors::new();
+    let include_retired = query_flag(params.include_retired.as_deref(), "include_retired", &mut e);
+    e.into_result()?;
+    let rows = catalogue::list_provisions(&ctx, include_retired.unwrap_or(false)).await?;
     let items: Vec<ProvisionResponse> = rows.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().insert_header(("X-Total-Count", items.len().to_string())).json(items))
 }

@@ -99,13 +99,32 @@ pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(path_error)
 }
 
+/// A query parameter as the lists read it: surrounding spaces dropped, and an empty value the same
+/// as none (a form's unchosen filter), as the OpenAPI document says of every query parameter.
+pub fn query_value(raw: Option<&str>) -> Option<&str> {
+    raw.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// A `true`/`false` query parameter; empty or left out is `None`.
+pub fn query_flag(raw: Option<&str>, name: &str, errors: &mut FieldErrors) -> Option<bool> {
+    match query_value(raw) {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => {
+            errors.add(name, "must be true or false");
+            None
+        }
+    }
+}
+
 /// `?page=&per_page=` as sent; bounded by [`crate::app::PageRequest`] limits in `page_request`.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageParams {
     /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub page: Option<String>,
     /// Items per page (default 20, at most 100).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]

@@ -60,17 +60,25 @@ pub fn configure(cfg: &mut web::ServiceConfig, json_limit: usize) {
         .app_data(input::query_config())
         .app_data(input::path_config())
         .service(health::healthz)
-        .service(health::readyz)
-        .service(api.default_service(web::to(move |req: HttpRequest| {
-            let methods = methods.clone();
-            async move { fallback(&req, &methods) }
-        })))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", doc))
-        .route(
-            "/docs",
-            web::get().to(|| async { HttpResponse::Found().insert_header(("Location", "/docs/")).finish() }),
-        )
-        .configure(crate::web::configure);
+        .service(health::readyz);
+    // The health routes' other methods, and anything under /api/v1 no route took.
+    for path in ["/healthz", "/readyz"] {
+        let methods = methods.clone();
+        cfg.route(
+            path,
+            web::route().to(move |req: HttpRequest| {
+                let methods = methods.clone();
+                async move { fallback(&req, &methods) }
+            }),
+        );
+    }
+    cfg.service(api.default_service(web::to(move |req: HttpRequest| {
+        let methods = methods.clone();
+        async move { fallback(&req, &methods) }
+    })))
+    .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", doc))
+    .route("/docs", web::get().to(|| async { HttpResponse::Found().insert_header(("Location", "/docs/")).finish() }))
+    .configure(crate::web::configure);
 }
 
 /// No route took the request: `405` with `Allow` when the path exists with other methods,

@@ -55,20 +55,65 @@ pub fn document(paths: Paths, schemas: Vec<(String, RefOr<Schema>)>) -> utoipa::
     doc.paths = paths;
     let components = doc.components.get_or_insert_with(Default::default);
     components.schemas.extend(schemas);
+    for schema in components.schemas.values_mut() {
+        text_patterns(schema);
+    }
     for (status, description) in PROBLEMS {
         components.responses.insert(format!("Problem{status}"), RefOr::T(problem_response(description)));
     }
     for item in doc.paths.paths.values_mut() {
         for op in operations(item) {
             describe_if_match(op.1);
+            describe_query_values(op.1);
             add_problems(op);
         }
     }
     unique_operation_ids(&mut doc);
     describe_csv_columns(&mut doc);
+
     // Paths are absolute on whichever host serves the document.
     doc.servers = Some(vec![utoipa::openapi::Server::new("/")]);
     doc
+}
+
+/// Request fields declare the text rule they are parsed with as a format of this service's own
+/// (`format = "text"`, `"text-or-blank"`, `"line"`, `"line-or-blank"`, `"name"`, `"postcode"`, `"code"`); the document gives each as the
+/// `pattern` that says the same ([`crate::domain::text_patterns`]), which any client can check.
+fn text_patterns(schema: &mut RefOr<Schema>) {
+    use crate::domain::text_patterns::{
+        CODE, LINE, LINE_OR_BLANK, NAME, POSTCODE, QUEUE_INSPECTOR, TEXT, TEXT_OR_BLANK,
+    };
+    use utoipa::openapi::schema::{ArrayItems, SchemaFormat};
+    let RefOr::T(schema) = schema else { return };
+    match schema {
+        Schema::Object(o) => {
+            let pattern = match &o.format {
+                Some(SchemaFormat::Custom(f)) if f == "text" => Some(TEXT),
+                Some(SchemaFormat::Custom(f)) if f == "text-or-blank" => Some(TEXT_OR_BLANK),
+                Some(SchemaFormat::Custom(f)) if f == "line" => Some(LINE),
+                Some(SchemaFormat::Custom(f)) if f == "line-or-blank" => Some(LINE_OR_BLANK),
+                Some(SchemaFormat::Custom(f)) if f == "name" => Some(NAME),
+                Some(SchemaFormat::Custom(f)) if f == "postcode" => Some(POSTCODE),
+                Some(SchemaFormat::Custom(f)) if f == "code" => Some(CODE),
+                Some(SchemaFormat::Custom(f)) if f == "queue-inspector" => Some(QUEUE_INSPECTOR),
+                _ => None,
+            };
+            if let Some(p) = pattern {
+                o.format = None;
+                o.pattern = Some(p.to_string());
+            }
+            o.properties.values_mut().for_each(text_patterns);
+        }
+        Schema::Array(a) => {
+            if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                text_patterns(items);
+            }
+        }
+        Schema::OneOf(x) => x.items.iter_mut().for_each(text_patterns),
+        Schema::AllOf(x) => x.items.iter_mut().for_each(text_patterns),
+        Schema::AnyOf(x) => x.items.iter_mut().for_each(text_patterns),
+        _ => {}
+    }
 }
 
 /// The CSV export's description lists its columns, from the list the export writes its header
@@ -147,6 +192,24 @@ fn describe_if_match(op: &mut Operation) {
         if p.name.eq_ignore_ascii_case("if-match") {
             let schema = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r#"^"[0-9]+"$"#)).build();
             p.schema = Some(RefOr::T(Schema::Object(schema)));
+        }
+    }
+}
+
+/// Query parameters follow the text rules of request fields (their formats become patterns), and
+/// each may be sent empty, which is the same as leaving it out (`?status=&page=` from a form whose
+/// fields were left blank): the schema says so with `anyOf` an empty string.
+fn describe_query_values(op: &mut Operation) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+    use utoipa::openapi::Required;
+    for p in op.parameters.iter_mut().flatten() {
+        let Some(schema) = p.schema.as_mut() else { continue };
+        text_patterns(schema);
+        if p.parameter_in == ParameterIn::Query && p.required == Required::False {
+            let empty = ObjectBuilder::new().schema_type(Type::String).max_length(Some(0)).build();
+            let given = std::mem::replace(schema, RefOr::T(Schema::Object(ObjectBuilder::new().build())));
+            *schema = RefOr::T(Schema::AnyOf(AnyOfBuilder::new().item(given).item(Schema::Object(empty)).build()));
         }
     }
 }

@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 
 use super::dto::{list_response, UserResponse};
 use super::extract::AuthUser;
-use super::input::PageParams;
+use super::input::{query_flag, query_value, PageParams};
 use super::problem::Problem;
 pub use crate::app::input::users::{CreateUserRequest, UpdateUserRequest};
 use crate::app::{users, AppContext};
@@ -33,7 +33,7 @@ pub struct UserListParams {
     /// `true` for disabled users only, `false` for enabled only.
     #[param(value_type = Option<bool>)]
     pub disabled: Option<String>,
-    #[param(value_type = Option<i64>, minimum = 1)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub page: Option<String>,
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,
@@ -54,19 +54,11 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let p = params.into_inner();
     let mut e = FieldErrors::new();
-    let role = match p.role.as_deref().filter(|s| !s.is_empty()) {
+    let role = match query_value(p.role.as_deref()) {
         Some(r) => e.check("role", r.parse::<Role>()).map(|r| r.as_str().to_string()),
         None => None,
     };
-    let disabled = match p.disabled.as_deref() {
-        None | Some("") => None,
-        Some("true") => Some(true),
-        Some("false") => Some(false),
-        Some(_) => {
-            e.add("disabled", "must be true or false");
-            None
-        }
-    };
+    let disabled = query_flag(p.disabled.as_deref(), "disabled", &mut e);
     let lists = &ctx.settings.lists;
     let page =
         PageParams { page: p.page, per_page: p.per_page }.parse(&mut e, lists.default_per_page, lists.max_per_page);

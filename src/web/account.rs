@@ -14,7 +14,7 @@ use crate::app::accounts::{self, sessions};
 use crate::app::input::accounts::RegisterRequest;
 use crate::app::input::Field;
 use crate::app::AppContext;
-use crate::domain::account::{NewPassword, OrganisationKind};
+use crate::domain::account::{EmailAddress, NewPassword, OrganisationKind};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::client_address;
@@ -261,12 +261,16 @@ async fn forgot(
     v: Visitor,
     Form(f): Form<EmailForm>,
 ) -> AppResult<HttpResponse> {
-    if f.email.trim().is_empty() {
-        let mut e = FieldErrors::new();
-        e.add("email", "is required");
-        return invalid(&v, "forgot_password.html", &e, &[("email", "Email address")], json!({ "form": {} }));
-    }
-    accounts::request_password_reset(&ctx, f.email, client_address(&req)).await?;
+    let email = match EmailAddress::parse(&f.email) {
+        Ok(email) => email,
+        Err(message) => {
+            let mut e = FieldErrors::new();
+            e.add("email", message);
+            let form = json!({ "form": { "email": f.email } });
+            return invalid(&v, "forgot_password.html", &e, &[("email", "Email address")], form);
+        }
+    };
+    accounts::request_password_reset(&ctx, email, client_address(&req)).await?;
     Ok(redirect("/forgot-password/check-your-email"))
 }
 

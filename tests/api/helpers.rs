@@ -125,7 +125,7 @@ pub async fn spawn_replica(first: &TestApp, overrides: &[(&str, String)]) -> Tes
     spawn_on(TestDb::Shared(first.db.url()), overrides).await
 }
 
-async fn spawn_on(db: TestDb, overrides: &[(&str, String)]) -> TestApp {
+pub async fn spawn_on(db: TestDb, overrides: &[(&str, String)]) -> TestApp {
     let settings = test_settings(&db.url(), overrides);
     let clock = Arc::new(OffsetClock::default());
     // The server runs on a thread and runtime of its own, so that dropping the TestApp stops it

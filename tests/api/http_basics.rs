@@ -107,6 +107,15 @@ async fn unknown_routes_and_wrong_methods_are_problems() {
     problem(r, StatusCode::METHOD_NOT_ALLOWED).await;
     let r = app.get("/api/v1/auth/login", None).await;
     problem(r, StatusCode::METHOD_NOT_ALLOWED).await;
+    // The health checks, outside /api/v1, too, for any method they do not take.
+    for path in ["/healthz", "/readyz"] {
+        for method in ["TRACE", "POST", "DELETE"] {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let r = app.client.request(method.clone(), app.url(path)).send().await.unwrap();
+            assert_eq!(r.headers().get("allow").map(|v| v.to_str().unwrap().to_string()), Some("GET".into()));
+            problem(r, StatusCode::METHOD_NOT_ALLOWED).await;
+        }
+    }
     let (_, admin) = app.admin("admin@example.org").await;
     problem(app.get("/api/v1/users/not-a-number", Some(&admin)).await, StatusCode::NOT_FOUND).await;
     problem(app.get("/api/v1/users/99999999999999999999999", Some(&admin)).await, StatusCode::NOT_FOUND).await;

@@ -309,3 +309,27 @@ async fn sessions_end_when_idle_and_at_their_absolute_end() {
     app.clock.advance(3600);
     assert_eq!(b.get("/account").await.status(), StatusCode::SEE_OTHER, "twelve hours after sign-in");
 }
+
+#[tokio::test]
+async fn the_forgotten_password_page_names_a_bad_address_and_sends_a_link_for_a_good_one() {
+    let app = spawn_app().await;
+    app.registered("ana@example.org", "community").await;
+    let mails = app.count("outbound_emails").await;
+    let b = Browser::new(&app);
+    for (bad, message) in [("", "is required"), ("ana-at-example.org", "must be an email address")] {
+        let r = b.submit("/forgot-password", "/forgot-password", &[("email", bad)]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("govuk-error-summary") && html.contains(message), "{bad:?}: {html}");
+        assert!(html.contains(&format!("value=\"{bad}\"")), "the address typed is kept: {html}");
+    }
+    assert_eq!(app.count("outbound_emails").await, mails, "no email for an address that is not one");
+    // An unknown address and a known one look the same; only the known one gets a link.
+    for email in ["nobody@example.org", "Ana@Example.org"] {
+        let r = b.submit("/forgot-password", "/forgot-password", &[("email", email)]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&r), "/forgot-password/check-your-email");
+    }
+    assert_eq!(app.count("outbound_emails").await, mails + 1);
+    app.token_from_mail("ana@example.org", "/account/reset-password").await;
+}

@@ -12,10 +12,10 @@ use crate::domain::account::{EmailAddress, NewPassword};
 use crate::email::{self, Outgoing};
 use crate::error::{AppError, AppResult};
 
-/// Queues a reset link when the address belongs to an active account, at most
+/// Queues a reset link when `email` belongs to an active account, at most
 /// `auth.reset_emails_per_hour` an hour. Says nothing about whether it did. One client `address`
 /// may ask `auth.reset_requests_per_address_per_hour` times an hour, whatever the email addresses.
-pub async fn request_password_reset(ctx: &AppContext, raw_email: String, address: String) -> AppResult<()> {
+pub async fn request_password_reset(ctx: &AppContext, email: EmailAddress, address: String) -> AppResult<()> {
     let per_hour = ctx.settings.auth.reset_requests_per_address_per_hour;
     super::within_client_limit(
         ctx,
@@ -25,9 +25,6 @@ pub async fn request_password_reset(ctx: &AppContext, raw_email: String, address
         "too many password resets have been asked for from this address lately; try again later",
     )
     .await?;
-    let Ok(email) = EmailAddress::parse(&raw_email) else {
-        return Ok(());
-    };
     let now = ctx.now();
     let ttl_minutes = ctx.settings.auth.reset_token_ttl_minutes;
     let per_hour = ctx.settings.auth.reset_emails_per_hour;

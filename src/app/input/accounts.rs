@@ -13,13 +13,13 @@ use crate::domain::FieldErrors;
 #[serde(deny_unknown_fields)]
 pub struct OrganisationRequest {
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "line", max_length = 200)]
     pub name: Field<String>,
     #[serde(default)]
     #[schema(required = true, value_type = OrganisationKind)]
     pub kind: Field<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "line-or-blank", max_length = 40)]
     pub registration_number: Field<String>,
 }
 
@@ -31,18 +31,26 @@ pub struct RegisterRequest {
     pub email: Field<String>,
     /// At least 12 characters, and not a common password.
     #[serde(default)]
-    #[schema(required = true, value_type = String, format = "password")]
+    #[schema(required = true, value_type = String, format = "password", min_length = 12, max_length = 256)]
     pub password: Field<String>,
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "name", max_length = 100)]
     pub display_name: Field<String>,
-    /// `innovator` or `community`.
     #[serde(default)]
-    #[schema(required = true, value_type = Role)]
+    #[schema(required = true, inline, value_type = SelfRegistrableRole)]
     pub role: Field<String>,
     #[serde(default)]
     #[schema(value_type = Option<OrganisationRequest>)]
     pub organisation: Field<serde_json::Value>,
+}
+
+/// The roles one may give oneself: the others are given by an administrator.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // Only the document reads it.
+pub enum SelfRegistrableRole {
+    Innovator,
+    Community,
 }
 
 fn parse_organisation(value: serde_json::Value, errors: &mut FieldErrors) -> Option<OrganisationInput> {
@@ -89,5 +97,18 @@ impl RegisterRequest {
             }
             _ => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_roles_are_those_one_may_give_oneself() {
+        let schema = serde_json::to_value(<SelfRegistrableRole as utoipa::PartialSchema>::schema()).unwrap();
+        let documented: Vec<&str> = schema["enum"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+        let roles: Vec<String> = Role::ALL.iter().filter(|r| r.self_registrable()).map(|r| r.to_string()).collect();
+        assert_eq!(documented, roles);
     }
 }

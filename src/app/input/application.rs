@@ -18,13 +18,13 @@ use crate::domain::FieldErrors;
 #[serde(deny_unknown_fields)]
 pub struct DerogationRequestBody {
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String, format = "code")]
     pub provision_code: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 10000)]
     pub justification: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 10000)]
     pub scope: Field<String>,
 }
 
@@ -33,10 +33,10 @@ pub struct DerogationRequestBody {
 #[serde(deny_unknown_fields)]
 pub struct ApplicationRequest {
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 200)]
     pub title: Field<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "text-or-blank", max_length = 10000)]
     pub summary: Field<String>,
     #[serde(default)]
     #[schema(value_type = Option<Intervention>)]
@@ -45,10 +45,10 @@ pub struct ApplicationRequest {
     #[schema(value_type = Option<i64>)]
     pub zone_id: Field<i64>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "text-or-blank", max_length = 500)]
     pub site_address: Field<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "postcode")]
     pub site_postcode: Field<String>,
     #[serde(default)]
     #[schema(value_type = Option<NaiveDate>)]
@@ -57,25 +57,25 @@ pub struct ApplicationRequest {
     #[schema(value_type = Option<i32>, minimum = 1, maximum = 120)]
     pub proposed_duration_months: Field<i64>,
     #[serde(default)]
-    #[schema(value_type = Option<f64>, minimum = 0)]
+    #[schema(value_type = Option<f64>, minimum = 0, maximum = 10000000)]
     pub estimated_annual_co2e_tonnes: Field<f64>,
     #[serde(default)]
     #[schema(value_type = Option<f64>, minimum = 0, maximum = 100)]
     pub community_ownership_pct: Field<f64>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "text-or-blank", max_length = 10000)]
     pub innovation_statement: Field<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "text-or-blank", max_length = 10000)]
     pub need_for_derogation: Field<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "text-or-blank", max_length = 10000)]
     pub safeguards: Field<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "text-or-blank", max_length = 10000)]
     pub exit_plan: Field<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<DerogationRequestBody>>)]
+    #[schema(value_type = Option<Vec<DerogationRequestBody>>, max_items = 20)]
     pub requested_derogations: Field<Vec<serde_json::Value>>,
 }
 

@@ -15,16 +15,16 @@ use crate::domain::FieldErrors;
 #[serde(deny_unknown_fields)]
 pub struct ProvisionRequest {
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "code")]
     pub code: Field<String>,
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 300)]
     pub title: Field<String>,
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 500)]
     pub legal_reference: Field<String>,
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 4000)]
     pub summary: Field<String>,
     #[serde(default)]
     #[schema(required = true, value_type = i32, minimum = 1, maximum = 120)]
@@ -115,13 +115,13 @@ impl ProvisionRequest {
 #[serde(deny_unknown_fields)]
 pub struct ZoneRequest {
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 200)]
     pub name: Field<String>,
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 20)]
     pub lpa_code: Field<String>,
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 200)]
     pub lpa_name: Field<String>,
     #[serde(default)]
     #[schema(value_type = Option<NaiveDate>)]

@@ -21,7 +21,7 @@ pub struct ObservationBody {
     #[schema(required = true, value_type = ObservationKind)]
     pub kind: Field<String>,
     #[serde(default)]
-    #[schema(required = true, value_type = String, max_length = 4000)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 4000)]
     pub body: Field<String>,
 }
 
@@ -48,7 +48,7 @@ impl ObservationBody {
 #[serde(deny_unknown_fields)]
 pub struct ReplyBody {
     #[serde(default)]
-    #[schema(required = true, value_type = String, max_length = 4000)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 4000)]
     pub body: Field<String>,
 }
 
@@ -68,11 +68,11 @@ pub struct ModerateBody {
     pub action: Field<String>,
     /// Required to hide or redact; optional to keep.
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(value_type = String, format = "text", max_length = 2000)]
     pub reason: Field<String>,
     /// With `redact`: the text to publish instead.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "text", max_length = 4000)]
     pub redacted_body: Field<String>,
 }
 
@@ -123,7 +123,7 @@ pub const MAX_REPORT_REASON: usize = 1000;
 pub struct ReportBody {
     /// Why the observation is inappropriate (optional; seen by moderators only).
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 1000)]
+    #[schema(value_type = Option<String>, format = "text-or-blank", max_length = 1000)]
     pub reason: Field<String>,
 }
 
@@ -143,7 +143,7 @@ pub struct AttestationBody {
     #[schema(required = true, value_type = AttestationStance)]
     pub stance: Field<String>,
     #[serde(default)]
-    #[schema(required = true, value_type = String, max_length = 4000)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 4000)]
     pub comment: Field<String>,
 }
 
@@ -207,9 +207,33 @@ impl FollowBody {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PreferencesBody {
-    /// Category → on/off. Categories: `case_updates`, `new_cases`, `reminders`, `community`,
-    /// `followed_trials`. Security mail (verification, password reset) is always sent.
+    /// Category → on/off; categories left out keep their setting. Security mail (verification,
+    /// password reset) is always sent.
+    #[schema(value_type = PreferenceCategories)]
     pub categories: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The notification categories one may turn off (`case_mail::PREFERENCES`; a unit test keeps
+/// the two lists the same).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Only the document reads it.
+pub struct PreferenceCategories {
+    /// Changes to one's own cases.
+    #[schema(nullable = false)]
+    pub case_updates: Option<bool>,
+    /// New cases to screen (inspectors).
+    #[schema(nullable = false)]
+    pub new_cases: Option<bool>,
+    /// Reminders of conditions and milestones due.
+    #[schema(nullable = false)]
+    pub reminders: Option<bool>,
+    /// Observations and attestations on one's cases.
+    #[schema(nullable = false)]
+    pub community: Option<bool>,
+    /// Decisions and changes to trials and zones one follows.
+    #[schema(nullable = false)]
+    pub followed_trials: Option<bool>,
 }
 
 impl PreferencesBody {
@@ -227,5 +251,21 @@ impl PreferencesBody {
 
     pub fn of(list: Vec<(String, bool)>) -> Self {
         PreferencesBody { categories: list.into_iter().map(|(k, v)| (k, serde_json::Value::Bool(v))).collect() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_categories_are_the_preferences() {
+        let schema = serde_json::to_value(<PreferenceCategories as utoipa::PartialSchema>::schema()).unwrap();
+        let mut documented: Vec<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        let mut preferences = crate::app::case_mail::PREFERENCES.to_vec();
+        documented.sort_unstable();
+        preferences.sort_unstable();
+        assert_eq!(documented, preferences);
+        assert_eq!(schema["additionalProperties"], false, "{schema}");
     }
 }

@@ -45,7 +45,7 @@ pub struct CriterionBody {
     pub outcome: Field<String>,
     /// Required when the criterion is not met.
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = Option<String>, format = "text-or-blank", max_length = 10000)]
     pub note: Field<String>,
 }
 
@@ -90,7 +90,7 @@ impl ScreeningBody {
 #[serde(deny_unknown_fields)]
 pub struct InformationRequestBody {
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 10000)]
     pub question: Field<String>,
     /// Defaults to `calendar.information_request_working_days` (15) working days from today.
     #[serde(default)]
@@ -131,7 +131,7 @@ pub const MAX_ATTACHMENTS: usize = 5;
 #[serde(deny_unknown_fields)]
 pub struct AnswerBody {
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 10000)]
     pub answer: Field<String>,
     /// The files of a form (a JSON body has none).
     #[serde(skip)]
@@ -158,11 +158,11 @@ impl AnswerBody {
 #[serde(deny_unknown_fields)]
 pub struct GrantBody {
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "code")]
     pub provision_code: Field<String>,
     /// The limits the derogation is granted within.
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = Option<String>, format = "text-or-blank", max_length = 10000)]
     pub limits: Field<String>,
     /// When the derogation ends: after the trial starts, within the provision's longest trial and
     /// not after the trial ends. The trial's end date when not given.
@@ -175,7 +175,7 @@ pub struct GrantBody {
 #[serde(deny_unknown_fields)]
 pub struct ApproveBody {
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 10000)]
     pub reasons: Field<String>,
     #[serde(default)]
     #[schema(required = true, value_type = NaiveDate)]
@@ -242,7 +242,7 @@ impl ApproveBody {
 pub struct WithdrawBody {
     /// Optional.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "text-or-blank", max_length = 10000)]
     pub reason: Field<String>,
 }
 
@@ -261,7 +261,7 @@ pub struct ExtendBody {
     #[schema(required = true, value_type = NaiveDate)]
     pub new_end_date: Field<NaiveDate>,
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 10000)]
     pub reasons: Field<String>,
 }
 
@@ -288,13 +288,13 @@ impl ExtendBody {
 #[serde(deny_unknown_fields)]
 pub struct RecommendationBody {
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "code")]
     pub provision_code: Field<String>,
     #[serde(default)]
     #[schema(required = true, value_type = RecommendationKind)]
     pub recommendation: Field<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 10000)]
     pub rationale: Field<String>,
 }
 
@@ -302,10 +302,10 @@ pub struct RecommendationBody {
 #[serde(deny_unknown_fields)]
 pub struct CompleteBody {
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 10000)]
     pub outcomes: Field<String>,
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 10000)]
     pub lessons: Field<String>,
     #[serde(default)]
     #[schema(value_type = Option<f64>)]

@@ -32,16 +32,16 @@ pub struct ConditionBody {
     #[schema(required = true, value_type = ConditionCategory)]
     pub category: Field<String>,
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 10000)]
     pub description: Field<String>,
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 500)]
     pub metric: Field<String>,
     #[serde(default)]
     #[schema(required = true, value_type = f64, minimum = 0)]
     pub target_value: Field<f64>,
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 50)]
     pub unit: Field<String>,
     #[serde(default)]
     #[schema(required = true, value_type = NaiveDate)]
@@ -84,7 +84,7 @@ impl ConditionBody {
 #[serde(deny_unknown_fields)]
 pub struct EvidenceBody {
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 10000)]
     pub body: Field<String>,
     #[serde(default)]
     #[schema(value_type = Option<f64>)]
@@ -130,12 +130,12 @@ pub struct VerifyBody {
     #[schema(required = true, value_type = EvidenceVerdict)]
     pub outcome: Field<String>,
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 10000)]
     pub note: Field<String>,
     /// Required to mark a condition met when the evidence's value is below its target; published
     /// with the decision.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "text-or-blank", max_length = 10000)]
     pub below_target_reason: Field<String>,
 }
 
@@ -167,7 +167,7 @@ impl VerifyBody {
 #[serde(deny_unknown_fields)]
 pub struct ReasonsBody {
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 10000)]
     pub reasons: Field<String>,
 }
 
@@ -187,7 +187,7 @@ pub struct MilestoneBody {
     #[schema(required = true, value_type = MilestoneKind)]
     pub kind: Field<String>,
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 500)]
     pub title: Field<String>,
     #[serde(default)]
     #[schema(required = true, value_type = NaiveDate)]
@@ -239,7 +239,7 @@ impl MilestoneBody {
 #[serde(deny_unknown_fields)]
 pub struct MilestoneReportBody {
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 10000)]
     pub report: Field<String>,
 }
 
@@ -259,7 +259,7 @@ pub struct MilestoneReviewBody {
     #[schema(required = true, value_type = ReviewOutcome)]
     pub outcome: Field<String>,
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "text", max_length = 10000)]
     pub note: Field<String>,
 }
 

@@ -16,14 +16,14 @@ pub struct CreateUserRequest {
     #[schema(required = true, value_type = String, format = "email")]
     pub email: Field<String>,
     #[serde(default)]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, format = "name", max_length = 100)]
     pub display_name: Field<String>,
     #[serde(default)]
     #[schema(required = true, value_type = Role)]
     pub role: Field<String>,
     /// Optional: without it the person is emailed an invitation to choose a password.
     #[serde(default)]
-    #[schema(value_type = Option<String>, format = "password")]
+    #[schema(value_type = Option<String>, format = "password", min_length = 12, max_length = 256)]
     pub password: Field<String>,
     #[serde(default)]
     #[schema(value_type = Option<i64>)]

@@ -10,11 +10,13 @@ pub struct Postcode {
 
 impl Postcode {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
         let bad = || "must be a UK postcode such as SW1A 1AA".to_string();
+        // ASCII before capitals: `ß` would become `SS`.
         if !(5..=7).contains(&compact.len()) || !compact.is_ascii() {
             return Err(bad());
         }
+        let compact = compact.to_ascii_uppercase();
         let (outward, inward) = compact.split_at(compact.len() - 3);
         let inward_ok = {
             let b = inward.as_bytes();
@@ -32,12 +34,14 @@ impl Postcode {
 }
 
 /// Free text within a length limit, trimmed; control characters other than new lines refused.
+/// The limit counts the characters as sent, spaces at either end too, as a schema's `maxLength`
+/// does.
 pub fn text(raw: &str, max: usize) -> Result<String, String> {
     let s = raw.trim();
     if s.is_empty() {
         return Err("must not be empty".into());
     }
-    if s.chars().count() > max {
+    if raw.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
     if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {

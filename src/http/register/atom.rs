@@ -54,6 +54,7 @@ pub async fn feed(
     use atom_syndication::{Entry as AtomEntry, Feed, FixedDateTime, Link, Person, Text};
     let mut e = FieldErrors::new();
     let filter = parse_filter(&params, &mut e);
+    super::check_unused(&params, &ctx, &mut e);
     e.into_result()?;
     let items = register::feed(&ctx, filter, 50).await?;
     let checkpoint = crate::app::checkpoints::latest(&ctx, 1).await?.into_iter().next();

@@ -109,6 +109,7 @@ pub async fn csv(ctx: web::Data<AppContext>, params: web::Query<RegisterParams>)
     let p = params.into_inner();
     let mut e = FieldErrors::new();
     let filter = parse_filter(&p, &mut e);
+    super::check_unused(&p, &ctx, &mut e);
     e.into_result()?;
     use futures_util::StreamExt;
     // The first chunk is read before answering, so that a failure is still a problem response.

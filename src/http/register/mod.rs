@@ -123,14 +123,15 @@ pub struct RegisterParams {
     pub zone: Option<String>,
     /// Local planning authority code.
     pub authority: Option<String>,
-    #[param(value_type = Option<Status>)]
+    /// A status a register entry can have.
+    #[param(inline, value_type = Option<RegisterStatus>)]
     pub status: Option<String>,
     #[param(value_type = Option<Intervention>)]
     pub intervention: Option<String>,
     #[param(value_type = Option<OrganisationKind>)]
     pub applicant_kind: Option<String>,
     /// Year of decision.
-    #[param(value_type = Option<i32>)]
+    #[param(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
     pub year: Option<String>,
     /// Words to search for (at most 200 characters): every word must appear, whole and in any
     /// case, in the entry's reference, title, organisation, postcode district, zone or planning
@@ -143,11 +144,23 @@ pub struct RegisterParams {
     #[param(inline, value_type = Option<RegisterSort>)]
     pub sort: Option<String>,
     /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub page: Option<String>,
     /// Entries per page.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,
+}
+
+/// The statuses the register shows (`status`): the public trials' and refusals.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegisterStatus {
+    Approved,
+    Refused,
+    Active,
+    Suspended,
+    Revoked,
+    Completed,
 }
 
 /// The orders of the register (`sort`).
@@ -209,6 +222,19 @@ pub fn parse_filter(p: &RegisterParams, e: &mut FieldErrors) -> RegisterFilter {
     }
 }
 
+/// The whole-register exports (CSV, feed) keep their own order and have no pages, but take the
+/// register page's query as it is, so that its "download these entries" link works: `sort`,
+/// `page` and `per_page` are checked like the page's and then not used.
+pub fn check_unused(p: &RegisterParams, ctx: &AppContext, e: &mut FieldErrors) {
+    let _ = parse_sort(p, e);
+    let lists = &ctx.settings.lists;
+    let _ = PageParams { page: p.page.clone(), per_page: p.per_page.clone() }.parse(
+        e,
+        lists.default_per_page,
+        lists.max_per_page,
+    );
+}
+
 /// Answers `304` when the client has this exact representation; otherwise sends it with its
 /// `ETag`. Public data may be cached briefly by anyone.
 pub fn cacheable(req: &HttpRequest, content_type: &str, body: Vec<u8>, headers: Vec<(String, String)>) -> HttpResponse {
@@ -253,4 +279,18 @@ pub async fn list(
     let items: Vec<RegisterEntryResponse> = result.items.into_iter().map(Into::into).collect();
     let body = serde_json::to_vec(&items).map_err(AppError::internal)?;
     Ok(cacheable(&req, "application/json", body, headers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_statuses_are_those_the_register_shows() {
+        let schema = serde_json::to_value(<RegisterStatus as utoipa::PartialSchema>::schema()).unwrap();
+        let documented: Vec<&str> = schema["enum"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+        let shown: Vec<&str> =
+            Status::ALL.iter().filter(|s| s.is_public_trial() || **s == Status::Refused).map(|s| s.as_str()).collect();
+        assert_eq!(documented, shown);
+    }
 }
