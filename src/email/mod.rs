@@ -2,6 +2,7 @@
 //! `src/email/templates/`), queueing into the outbox, the transports, and the delivery worker.
 
 pub mod format;
+pub mod smtp;
 pub mod templates;
 pub mod transport;
 pub mod worker;

@@ -44,6 +44,9 @@ impl std::fmt::Display for SendError {
 }
 
 pub enum Transport {
+    /// `smtp://`: connections of our own with `TCP_NODELAY`, kept and reused.
+    SmtpPool(super::smtp::SmtpPool),
+    /// `smtps://`: lettre's transport and pool.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     File(AsyncFileTransport<Tokio1Executor>, PathBuf),
     Log,
@@ -53,11 +56,19 @@ impl Transport {
     pub fn from_settings(settings: &MailSettings) -> Result<Self, String> {
         Ok(match settings.transport {
             MailTransportKind::Smtp => {
-                let t = AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.smtp_url.expose_secret())
-                    .map_err(|e| format!("SANDBOX_SMTP_URL: {e}"))?
-                    .timeout(Some(Duration::from_secs(settings.smtp_timeout_seconds.max(1))))
-                    .build();
-                Transport::Smtp(t)
+                let url = settings.smtp_url.expose_secret();
+                let timeout = Duration::from_secs(settings.smtp_timeout_seconds.max(1));
+                let pool = super::smtp::SmtpPool::for_url(url, timeout, settings.send_concurrency)
+                    .map_err(|e| format!("SANDBOX_SMTP_URL: {e}"))?;
+                match pool {
+                    Some(pool) => Transport::SmtpPool(pool),
+                    None => Transport::Smtp(
+                        AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                            .map_err(|e| format!("SANDBOX_SMTP_URL: {e}"))?
+                            .timeout(Some(timeout))
+                            .build(),
+                    ),
+                }
             }
             MailTransportKind::File => {
                 std::fs::create_dir_all(&settings.dir)
@@ -70,7 +81,7 @@ impl Transport {
 
     pub fn describe(&self) -> String {
         match self {
-            Transport::Smtp(_) => "SMTP".into(),
+            Transport::Smtp(_) | Transport::SmtpPool(_) => "SMTP".into(),
             Transport::File(_, dir) => {
                 let abs =
                     if dir.is_absolute() { dir.clone() } else { std::env::current_dir().unwrap_or_default().join(dir) };
@@ -83,6 +94,7 @@ impl Transport {
     pub async fn send(&self, from: &Mailbox, row: &OutboundEmail) -> Result<(), SendError> {
         let message = build_message(from, row).map_err(SendError::permanent)?;
         match self {
+            Transport::SmtpPool(pool) => pool.send(&message).await,
             Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
                 // A 5xx reply (550 no such mailbox, 553 bad address…) will not change on retry.
                 permanent: e.is_permanent(),
