@@ -220,7 +220,10 @@ pub struct NewCondition {
 }
 
 pub fn insert_condition(conn: &mut DbConn, c: &NewCondition) -> QueryResult<Condition> {
-    diesel::insert_into(conditions::table).values(c).get_result::<Condition>(conn)
+    let check = crate::domain::monitoring::condition_check_on(c.status, c.due_on);
+    diesel::insert_into(conditions::table)
+        .values((c, conditions::scheduler_check_on.eq(check)))
+        .get_result::<Condition>(conn)
 }
 
 pub fn conditions(conn: &mut DbConn, application_id: i64) -> QueryResult<Vec<Condition>> {
@@ -245,7 +248,10 @@ pub struct NewMilestone {
 }
 
 pub fn insert_milestone(conn: &mut DbConn, m: &NewMilestone) -> QueryResult<Milestone> {
-    diesel::insert_into(milestones::table).values(m).get_result::<Milestone>(conn)
+    let check = crate::domain::monitoring::milestone_check_on(m.status, m.due_on);
+    diesel::insert_into(milestones::table)
+        .values((m, milestones::scheduler_check_on.eq(check)))
+        .get_result::<Milestone>(conn)
 }
 
 pub fn milestones(conn: &mut DbConn, application_id: i64) -> QueryResult<Vec<Milestone>> {
@@ -282,6 +288,9 @@ pub fn update_milestone(
             .execute(conn)?,
         (None, None) => diesel::update(target).set(base).execute(conn)?,
     };
+    if n == 1 {
+        crate::db::monitoring::reset_milestone_check(conn, id)?;
+    }
     Ok(n == 1)
 }
 

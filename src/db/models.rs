@@ -329,6 +329,8 @@ pub struct Condition {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The day the scheduler is next to look at it (`None`: never).
+    pub scheduler_check_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
@@ -347,6 +349,8 @@ pub struct Milestone {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The day the scheduler is next to look at it (`None`: never).
+    pub scheduler_check_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]

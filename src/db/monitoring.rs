@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::models::{Condition, Evidence, Milestone};
 use super::schema::{applications, conditions, evidence, evidence_files, milestones};
 use super::DbConn;
+use crate::domain::monitoring::{condition_check_on, milestone_check_on, ConditionStatus, MilestoneStatus};
 
 /// Case states in which a trial is monitored.
 pub const MONITORED: [&str; 3] = ["approved", "active", "suspended"];
@@ -35,6 +36,9 @@ pub fn update_condition(
     let n = diesel::update(conditions::table.find(id).filter(conditions::version.eq(version)))
         .set((f, conditions::version.eq(version + 1), conditions::updated_at.eq(now)))
         .execute(c)?;
+    if n == 1 {
+        reset_condition_check(c, id)?;
+    }
     Ok(n == 1)
 }
 
@@ -55,7 +59,39 @@ pub fn set_condition_status(
             conditions::updated_at.eq(now),
         ))
         .execute(c)?;
+    if n == 1 {
+        reset_condition_check(c, id)?;
+    }
     Ok(n == 1)
+}
+
+/// Sets when the scheduler is next to look at a condition from what it now is
+/// ([`condition_check_on`]); every change of a condition ends with it.
+pub fn reset_condition_check(c: &mut DbConn, id: i64) -> QueryResult<()> {
+    let row = conditions::table
+        .find(id)
+        .select((conditions::status, conditions::due_on))
+        .first::<(ConditionStatus, NaiveDate)>(c)
+        .optional()?;
+    let Some((status, due_on)) = row else { return Ok(()) };
+    diesel::update(conditions::table.find(id))
+        .set(conditions::scheduler_check_on.eq(condition_check_on(status, due_on)))
+        .execute(c)?;
+    Ok(())
+}
+
+/// The same for a milestone ([`milestone_check_on`]).
+pub fn reset_milestone_check(c: &mut DbConn, id: i64) -> QueryResult<()> {
+    let row = milestones::table
+        .find(id)
+        .select((milestones::status, milestones::due_on))
+        .first::<(MilestoneStatus, NaiveDate)>(c)
+        .optional()?;
+    let Some((status, due_on)) = row else { return Ok(()) };
+    diesel::update(milestones::table.find(id))
+        .set(milestones::scheduler_check_on.eq(milestone_check_on(status, due_on)))
+        .execute(c)?;
+    Ok(())
 }
 
 pub fn delete_condition(c: &mut DbConn, id: i64, version: i64) -> QueryResult<bool> {
@@ -140,10 +176,12 @@ pub fn update_milestone_fields(
     let n = diesel::update(milestones::table.find(id).filter(milestones::version.eq(version)))
         .set((f, milestones::version.eq(version + 1), milestones::updated_at.eq(now)))
         .execute(c)?;
+    if n == 1 {
+        reset_milestone_check(c, id)?;
+    }
     Ok(n == 1)
 }
 
-/// Open conditions of monitored trials whose due date has passed.
 /// Moves an open milestone's due date (its version goes up), as when the trial is extended.
 pub fn move_milestone(c: &mut DbConn, id: i64, due: NaiveDate, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(milestones::table.find(id))
@@ -153,39 +191,77 @@ pub fn move_milestone(c: &mut DbConn, id: i64, due: NaiveDate, now: NaiveDateTim
             milestones::updated_at.eq(now),
         ))
         .execute(c)?;
-    Ok(())
+    reset_milestone_check(c, id)
 }
 
-pub fn conditions_past_due(c: &mut DbConn, today: NaiveDate, after_id: i64, limit: i64) -> QueryResult<Vec<Condition>> {
+/// The conditions the scheduler is to look at on `today` (`scheduler_check_on` reached), in the
+/// order of that day and id, after `after`: read from its partial index, so that a pass costs what
+/// is due and not what exists.
+pub fn conditions_to_check(
+    c: &mut DbConn,
+    today: NaiveDate,
+    after: (NaiveDate, i64),
+    limit: i64,
+) -> QueryResult<Vec<Condition>> {
+    let (day, id) = after;
     conditions::table
-        .inner_join(applications::table)
-        .filter(applications::status.eq_any(MONITORED))
-        .filter(conditions::status.eq_any(["pending", "evidence_submitted"]))
-        .filter(conditions::due_on.lt(today))
-        .filter(conditions::id.gt(after_id))
-        .order(conditions::id.asc())
+        .filter(conditions::scheduler_check_on.le(today))
+        .filter(
+            conditions::scheduler_check_on
+                .gt(day)
+                .or(conditions::scheduler_check_on.eq(day).and(conditions::id.gt(id))),
+        )
+        .order((conditions::scheduler_check_on.asc(), conditions::id.asc()))
         .limit(limit)
         .select(Condition::as_select())
         .load(c)
 }
 
-/// Milestones of monitored trials awaiting a report and due on or before `until`.
-pub fn milestones_awaiting_report(
+/// The milestones the scheduler is to look at on `today`, as [`conditions_to_check`].
+pub fn milestones_to_check(
     c: &mut DbConn,
-    until: NaiveDate,
-    after_id: i64,
+    today: NaiveDate,
+    after: (NaiveDate, i64),
     limit: i64,
 ) -> QueryResult<Vec<Milestone>> {
+    let (day, id) = after;
     milestones::table
-        .inner_join(applications::table)
-        .filter(applications::status.eq_any(MONITORED))
-        .filter(milestones::status.eq_any(["scheduled", "revision_requested", "overdue"]))
-        .filter(milestones::due_on.le(until))
-        .filter(milestones::id.gt(after_id))
-        .order(milestones::id.asc())
+        .filter(milestones::scheduler_check_on.le(today))
+        .filter(
+            milestones::scheduler_check_on
+                .gt(day)
+                .or(milestones::scheduler_check_on.eq(day).and(milestones::id.gt(id))),
+        )
+        .order((milestones::scheduler_check_on.asc(), milestones::id.asc()))
         .limit(limit)
         .select(Milestone::as_select())
         .load(c)
+}
+
+/// Which of these cases are trials under monitoring.
+pub fn monitored_among(c: &mut DbConn, ids: &[i64]) -> QueryResult<std::collections::HashSet<i64>> {
+    let rows: Vec<i64> = applications::table
+        .filter(applications::id.eq_any(ids))
+        .filter(applications::status.eq_any(MONITORED))
+        .select(applications::id)
+        .load(c)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Moves the scheduler's next look at a condition on, if it is still at `version`.
+pub fn set_condition_check(c: &mut DbConn, id: i64, version: i64, next: Option<NaiveDate>) -> QueryResult<()> {
+    diesel::update(conditions::table.find(id).filter(conditions::version.eq(version)))
+        .set(conditions::scheduler_check_on.eq(next))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Moves the scheduler's next look at a milestone on, if it is still at `version`.
+pub fn set_milestone_check(c: &mut DbConn, id: i64, version: i64, next: Option<NaiveDate>) -> QueryResult<()> {
+    diesel::update(milestones::table.find(id).filter(milestones::version.eq(version)))
+        .set(milestones::scheduler_check_on.eq(next))
+        .execute(c)?;
+    Ok(())
 }
 
 /// All evidence of a case's conditions, newest first (one query for a whole trial page).

@@ -287,6 +287,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        scheduler_check_on -> Nullable<Date>,
     }
 }
 
@@ -305,6 +306,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        scheduler_check_on -> Nullable<Date>,
     }
 }
 

@@ -67,69 +67,77 @@ impl Worker {
         tracing::info!("email worker stopped");
     }
 
-    /// Claims one batch and sends it, up to `mail.send_concurrency` messages at a time (each
-    /// marked as soon as its own send ends), so that throughput is not one SMTP round trip after
-    /// another.
+    /// Claims one batch and sends it, up to `mail.send_concurrency` messages at a time, so that
+    /// throughput is not one SMTP round trip after another; then records every outcome in one
+    /// transaction (each row with the time its own send ended). A crash between a send and that
+    /// transaction leaves the row claimed; it is sent again when its lease ends (at least once).
     pub async fn pass(&self, now: NaiveDateTime) -> Result<PassReport, DbError> {
         use futures_util::StreamExt;
         let lease_until = now + TimeDelta::seconds(self.settings.lease_seconds.max(10));
         let limit = self.settings.batch_size;
         let rows =
             self.db.write(move |conn| outbox::claim_due(conn, now, lease_until, limit).map_err(DbError::from)).await?;
-        let outcomes: Vec<Result<Outcome, DbError>> = futures_util::stream::iter(rows)
+        let outcomes: Vec<(i64, Outcome)> = futures_util::stream::iter(rows)
             .map(|row| self.send_one(row))
             .buffer_unordered(self.settings.send_concurrency.max(1))
             .collect()
             .await;
         let mut report = PassReport::default();
-        for outcome in outcomes {
-            match outcome? {
-                Outcome::Sent => report.sent += 1,
-                Outcome::Retry => report.retried += 1,
-                Outcome::Dead => report.dead += 1,
+        for (_, outcome) in &outcomes {
+            match outcome {
+                Outcome::Sent(_) => report.sent += 1,
+                Outcome::Retry(..) => report.retried += 1,
+                Outcome::Dead(_) => report.dead += 1,
             }
+        }
+        if !outcomes.is_empty() {
+            self.db
+                .write(move |c| {
+                    for (id, outcome) in outcomes {
+                        match outcome {
+                            Outcome::Sent(at) => outbox::mark_sent(c, id, at)?,
+                            Outcome::Retry(error, at) => outbox::mark_failed(c, id, &error, Some(at))?,
+                            Outcome::Dead(error) => outbox::mark_failed(c, id, &error, None)?,
+                        };
+                    }
+                    Ok::<_, DbError>(())
+                })
+                .await?;
         }
         Ok(report)
     }
 
-    async fn send_one(&self, row: OutboundEmail) -> Result<Outcome, DbError> {
+    async fn send_one(&self, row: OutboundEmail) -> (i64, Outcome) {
         let outcome = self.transport.send(&self.from, &row).await;
         let id = row.id;
-        match outcome {
-            Ok(()) => {
-                self.db.write(move |c| outbox::mark_sent(c, id, db::now()).map_err(DbError::from)).await?;
-                Ok(Outcome::Sent)
-            }
-            Err(error) => {
-                let (result, retry_at) = if error.permanent {
-                    tracing::error!(outbox_id = id, attempts = row.attempts, %error, "email refused for good; not retried");
-                    (Outcome::Dead, None)
-                } else if row.attempts >= self.settings.max_attempts {
-                    tracing::error!(outbox_id = id, attempts = row.attempts, %error, "email is dead after its last attempt");
-                    (Outcome::Dead, None)
-                } else {
-                    tracing::warn!(outbox_id = id, attempts = row.attempts, %error, "email failed; will retry");
-                    let delay = backoff(
-                        row.attempts,
-                        self.settings.backoff_base_seconds,
-                        self.settings.backoff_max_seconds,
-                        &mut rand::thread_rng(),
-                    );
-                    (Outcome::Retry, Some(db::truncate(db::now() + delay)))
-                };
-                let error = error.message;
-                self.db.write(move |c| outbox::mark_failed(c, id, &error, retry_at).map_err(DbError::from)).await?;
-                Ok(result)
-            }
+        let Err(error) = outcome else { return (id, Outcome::Sent(db::now())) };
+        if error.permanent {
+            tracing::error!(outbox_id = id, attempts = row.attempts, %error, "email refused for good; not retried");
+            (id, Outcome::Dead(error.message))
+        } else if row.attempts >= self.settings.max_attempts {
+            tracing::error!(outbox_id = id, attempts = row.attempts, %error, "email is dead after its last attempt");
+            (id, Outcome::Dead(error.message))
+        } else {
+            tracing::warn!(outbox_id = id, attempts = row.attempts, %error, "email failed; will retry");
+            let delay = backoff(
+                row.attempts,
+                self.settings.backoff_base_seconds,
+                self.settings.backoff_max_seconds,
+                &mut rand::thread_rng(),
+            );
+            (id, Outcome::Retry(error.message, db::truncate(db::now() + delay)))
         }
     }
 }
 
-/// What became of one message.
+/// What became of one message, and what to record of it.
 enum Outcome {
-    Sent,
-    Retry,
-    Dead,
+    /// Accepted by the relay at this time.
+    Sent(NaiveDateTime),
+    /// Failed for now: the error, and when to try again.
+    Retry(String, NaiveDateTime),
+    /// Failed for good.
+    Dead(String),
 }
 
 #[cfg(test)]

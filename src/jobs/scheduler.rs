@@ -1,5 +1,7 @@
 //! The scheduler: moves overdue conditions and milestones to `overdue` (escalating an overdue
-//! milestone to its inspector once), and queues milestone reminders before their due dates.
+//! milestone to its inspector once), and queues milestone reminders before their due dates. It
+//! reads only the rows whose next look has come (`scheduler_check_on`, set with every change of
+//! a row and moved on by each look; `domain::monitoring::milestone_visit`).
 //!
 //! A pass is idempotent and safe to run from several replicas at once: status changes are
 //! conditional on the row's version, and every email has a deduplication key, so a second pass
@@ -16,8 +18,8 @@ use crate::app::AppContext;
 use crate::db::models::{Condition, Milestone};
 use crate::db::{audit, cases as case_repo, monitoring as repo};
 use crate::domain::monitoring::{
-    condition_transition, milestone_transition, past_due, reminder_threshold, ConditionEvent, ConditionStatus,
-    MilestoneEvent, MilestoneStatus,
+    condition_transition, condition_visit, milestone_transition, milestone_visit, past_due, ConditionEvent,
+    ConditionStatus, MilestoneEvent, MilestoneStatus,
 };
 use crate::email::human_date;
 use crate::error::{AppError, AppResult};
@@ -31,57 +33,88 @@ pub struct PassReport {
     pub reminders: usize,
 }
 
-/// One pass over every monitored trial, as of the application clock's today.
+/// One pass, as of the application clock's today, over what is due: the conditions and
+/// milestones whose next look (`scheduler_check_on`) has come, read from its index. Each one
+/// looked at is moved on to its next look (or none), so that a second pass finds nothing and a
+/// pass costs what is due, not what exists.
 pub async fn run_once(ctx: &AppContext) -> AppResult<PassReport> {
     let today = ctx.now().date();
     let mut report = PassReport::default();
     if let Err(e) = ctx.db.run(|c| crate::db::refresh_planner_statistics(c).map_err(AppError::from)).await {
         tracing::warn!(error = %e, "scheduler: could not refresh the query planner's statistics");
     }
+    let start = (NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default(), 0);
 
-    let mut after = 0;
+    let mut after = start;
     loop {
-        let batch =
-            ctx.db.run(move |c| repo::conditions_past_due(c, today, after, BATCH).map_err(AppError::from)).await?;
-        let Some(last) = batch.last().map(|c| c.id) else { break };
-        after = last;
+        let (batch, monitored) = ctx
+            .db
+            .run(move |c| {
+                let rows = repo::conditions_to_check(c, today, after, BATCH)?;
+                let ids: Vec<i64> = rows.iter().map(|r| r.application_id).collect();
+                Ok::<_, AppError>((rows, repo::monitored_among(c, &ids)?))
+            })
+            .await?;
+        let Some(last) = batch.last() else { break };
+        after = (last.scheduler_check_on.unwrap_or(today), last.id);
+        let mut moved_on = Vec::new();
         for cond in batch {
-            match condition_overdue(ctx, cond).await {
-                Ok(true) => report.conditions_overdue += 1,
-                Ok(false) => {}
-                Err(e) => tracing::warn!(error = %e, "scheduler: condition skipped; the next pass retries it"),
+            match condition_visit(cond.status, monitored.contains(&cond.application_id), cond.due_on, today) {
+                (true, _) => match condition_overdue(ctx, cond).await {
+                    Ok(true) => report.conditions_overdue += 1,
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "scheduler: condition skipped; the next pass retries it"),
+                },
+                (false, next) => moved_on.push((cond.id, cond.version, next)),
             }
         }
+        ctx.db
+            .write(move |c| {
+                for (id, version, next) in moved_on {
+                    repo::set_condition_check(c, id, version, next)?;
+                }
+                Ok::<_, AppError>(())
+            })
+            .await?;
     }
 
     let mut days = ctx.settings.scheduler.reminder_days.clone();
     days.sort_unstable();
-    let horizon = today + chrono::TimeDelta::days(days.last().copied().unwrap_or(0));
-    let mut after = 0;
+    let mut after = start;
     loop {
-        let batch = ctx
+        let (batch, monitored) = ctx
             .db
-            .run(move |c| repo::milestones_awaiting_report(c, horizon, after, BATCH).map_err(AppError::from))
+            .run(move |c| {
+                let rows = repo::milestones_to_check(c, today, after, BATCH)?;
+                let ids: Vec<i64> = rows.iter().map(|r| r.application_id).collect();
+                Ok::<_, AppError>((rows, repo::monitored_among(c, &ids)?))
+            })
             .await?;
-        let Some(last) = batch.last().map(|m| m.id) else { break };
-        after = last;
+        let Some(last) = batch.last() else { break };
+        after = (last.scheduler_check_on.unwrap_or(today), last.id);
+        let mut moved_on = Vec::new();
         for m in batch {
-            let days_left = (m.due_on - today).num_days();
-            let outcome = if past_due(m.due_on, today) {
-                milestone_overdue(ctx, m).await.map(|done| {
-                    if done {
-                        report.milestones_overdue += 1;
-                    }
-                })
-            } else if let Some(threshold) = reminder_threshold(days_left, &days) {
-                reminder(ctx, m, threshold, today).await.map(|queued| report.reminders += queued)
+            let visit = milestone_visit(m.status, monitored.contains(&m.application_id), m.due_on, today, &days);
+            let outcome = if visit.overdue {
+                milestone_overdue(ctx, m).await.map(|done| report.milestones_overdue += usize::from(done))
+            } else if let Some(threshold) = visit.remind {
+                reminder(ctx, m, threshold, today, visit.next).await.map(|queued| report.reminders += queued)
             } else {
+                moved_on.push((m.id, m.version, visit.next));
                 Ok(())
             };
             if let Err(e) = outcome {
                 tracing::warn!(error = %e, "scheduler: milestone skipped; the next pass retries it");
             }
         }
+        ctx.db
+            .write(move |c| {
+                for (id, version, next) in moved_on {
+                    repo::set_milestone_check(c, id, version, next)?;
+                }
+                Ok::<_, AppError>(())
+            })
+            .await?;
     }
     Ok(report)
 }
@@ -176,11 +209,20 @@ async fn milestone_overdue(ctx: &AppContext, stale: Milestone) -> AppResult<bool
         .await
 }
 
-async fn reminder(ctx: &AppContext, m: Milestone, threshold: i64, today: NaiveDate) -> AppResult<usize> {
+/// Queues the reminder `threshold` days before `m` is due (once: its key is the milestone's and
+/// the threshold's) and moves the milestone's next look on to `next`, in one transaction.
+async fn reminder(
+    ctx: &AppContext,
+    m: Milestone,
+    threshold: i64,
+    today: NaiveDate,
+    next: Option<NaiveDate>,
+) -> AppResult<usize> {
     let (now, mailer) = (ctx.now(), ctx.mailer.clone());
     ctx.db
         .write(move |c| {
             let Some(app) = case_repo::find_application(c, m.application_id)? else { return Ok(0) };
+            repo::set_milestone_check(c, m.id, m.version, next)?;
             let days_left = (m.due_on - today).num_days();
             notify(
                 c,

@@ -22,12 +22,13 @@ fn query<T>(db: &sandbox::db::Db, f: impl FnOnce(&mut sandbox::db::DbConn) -> Qu
 }
 
 /// Every row a scheduler pass can change or add: cases (their status, version, flags), conditions
-/// and milestones (status, version), the audit trail and the outbox.
+/// and milestones (status, version, the day the scheduler is next to look), the audit trail and
+/// the outbox.
 #[derive(Debug, PartialEq)]
 struct Snapshot {
     cases: Vec<(i64, String, i64, NaiveDateTime, bool)>,
-    conditions: Vec<(i64, String, i64, NaiveDateTime)>,
-    milestones: Vec<(i64, String, i64, NaiveDateTime)>,
+    conditions: Vec<(i64, String, i64, NaiveDateTime, Option<NaiveDate>)>,
+    milestones: Vec<(i64, String, i64, NaiveDateTime, Option<NaiveDate>)>,
     audit: Vec<(i64, String, String)>,
     outbox: Vec<(String, String)>,
 }
@@ -48,13 +49,25 @@ fn snapshot(db: &sandbox::db::Db) -> Snapshot {
         }),
         conditions: query(db, |c| {
             conditions::table
-                .select((conditions::id, conditions::status, conditions::version, conditions::updated_at))
+                .select((
+                    conditions::id,
+                    conditions::status,
+                    conditions::version,
+                    conditions::updated_at,
+                    conditions::scheduler_check_on,
+                ))
                 .order(conditions::id)
                 .load(c)
         }),
         milestones: query(db, |c| {
             milestones::table
-                .select((milestones::id, milestones::status, milestones::version, milestones::updated_at))
+                .select((
+                    milestones::id,
+                    milestones::status,
+                    milestones::version,
+                    milestones::updated_at,
+                    milestones::scheduler_check_on,
+                ))
                 .order(milestones::id)
                 .load(c)
         }),
@@ -110,6 +123,32 @@ fn one_scheduler_pass_after_seeding_changes_nothing_and_queues_nothing() {
     let out = sandbox(&db).arg("verify-audit").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stdout).contains("audit trail intact"));
+}
+
+/// A month on, a pass marks what fell due and sends the reminders reached; the next pass finds
+/// nothing to look at (every row it looked at was moved on to its next look) and does nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pass_looks_only_at_what_is_due_and_the_next_pass_finds_nothing() {
+    let (db, pool) = seeded("300");
+    let app = crate::helpers::spawn_on(db, &[]).await;
+    app.clock.advance(40 * 86_400);
+    let today = app.ctx.now().date();
+    let due = |pool: &sandbox::db::Db| -> (i64, i64) {
+        query(pool, |c| {
+            let conds = conditions::table.filter(conditions::scheduler_check_on.le(today)).count().get_result(c)?;
+            let ms = milestones::table.filter(milestones::scheduler_check_on.le(today)).count().get_result(c)?;
+            Ok((conds, ms))
+        })
+    };
+    let (conds, ms) = due(&pool);
+    assert!(conds > 0 && ms > 0, "a month on, some conditions and milestones are due a look: {conds}, {ms}");
+    let first = sandbox::jobs::scheduler::run_once(&app.ctx).await.unwrap();
+    assert!(first.conditions_overdue > 0 && first.reminders > 0, "{first:?}");
+    assert_eq!(due(&pool), (0, 0), "every row looked at has its next look after today, or none");
+    let before = snapshot(&pool);
+    let second = sandbox::jobs::scheduler::run_once(&app.ctx).await.unwrap();
+    assert_eq!(second, sandbox::jobs::scheduler::PassReport::default());
+    assert_eq!(snapshot(&pool), before, "the second pass changed nothing and queued nothing");
 }
 
 #[test]

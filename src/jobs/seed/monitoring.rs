@@ -25,10 +25,24 @@ use crate::domain::application::{ConditionInput, MilestoneInput};
 use crate::domain::case::Status;
 use crate::domain::community::AttestationStance;
 use crate::domain::monitoring::{
-    condition_transition, milestone_transition, past_due, reminder_threshold, ConditionEvent as CE, ConditionStatus,
-    EvidenceOutcome, MilestoneEvent as ME, MilestoneKind, MilestoneStatus, NotAllowed,
+    condition_check_on, condition_transition, condition_visit, milestone_check_on, milestone_transition,
+    milestone_visit, past_due, reminder_threshold, ConditionEvent as CE, ConditionStatus, EvidenceOutcome,
+    MilestoneEvent as ME, MilestoneKind, MilestoneStatus, NotAllowed,
 };
 use crate::email::{human_date, DeliveryStatus};
+
+/// Where the scheduler's next look at a row stands after its passes up to `today`: the look it
+/// was given when written, if that is still to come; else the one its last look gave it.
+fn settled(
+    written: Option<NaiveDate>,
+    today: NaiveDate,
+    look: impl FnOnce() -> Option<NaiveDate>,
+) -> Option<NaiveDate> {
+    match written {
+        Some(day) if day > today => Some(day),
+        _ => look(),
+    }
+}
 
 /// One step of a record's history: when, by whom (`None`: the scheduler), what, and the status
 /// it moved from and to.
@@ -224,6 +238,10 @@ impl Seeder<'_> {
                 }
             }
             let updated = steps.last().map(|s| s.at).unwrap_or(decided);
+            let monitored = MONITORED.contains(&plan.state.as_str());
+            let check = settled(condition_check_on(status, c.due_on), self.today, || {
+                condition_visit(status, monitored, c.due_on, self.today).1
+            });
             rows.conditions.push(Condition {
                 id: condition,
                 application_id: id,
@@ -238,6 +256,7 @@ impl Seeder<'_> {
                 version: 1 + steps.len() as i64,
                 created_at: decided,
                 updated_at: updated,
+                scheduler_check_on: check,
             });
             self.attestations(rows, plan, id, condition, chain);
         }
@@ -368,6 +387,10 @@ impl Seeder<'_> {
             }
             final_accepted |= m.kind == MilestoneKind::FinalReport && status == MilestoneStatus::Accepted;
             let accepted = status == MilestoneStatus::Accepted;
+            let monitored = MONITORED.contains(&plan.state.as_str());
+            let check = settled(milestone_check_on(status, m.due_on), self.today, || {
+                milestone_visit(status, monitored, m.due_on, self.today, &self.rules.reminder_days).next
+            });
             rows.milestones.push(Milestone {
                 id: milestone,
                 application_id: id,
@@ -382,6 +405,7 @@ impl Seeder<'_> {
                 version: 1 + steps.len() as i64,
                 created_at: decided,
                 updated_at: steps.last().map(|s| s.at).unwrap_or(decided),
+                scheduler_check_on: check,
             });
             if matches!(
                 status,

@@ -44,12 +44,18 @@ fn what_was_done_in_time_is_never_marked_and_what_came_late_is() {
         [(at(d("2026-06-20"), 12), Some(1), CE::SubmitEvidence), (at(d("2026-06-25"), 12), Some(2), CE::Verify)];
     let (status, steps) = condition(&on_time, None, at(d("2026-12-03"), 12));
     assert_eq!((status, steps.len()), (ConditionStatus::Met, 2));
-    // Verified after the due date: the scheduler marked the evidence overdue first, and the
-    // verification is no longer allowed.
+    // Evidence sent in time and verified after the due date: evidence awaiting its verdict does
+    // not go overdue, so the verification stands.
     let late = [(at(d("2026-06-20"), 12), Some(1), CE::SubmitEvidence), (at(d("2026-07-05"), 12), Some(2), CE::Verify)];
     let (status, steps) = condition(&late, None, at(d("2026-12-03"), 12));
-    assert_eq!(status, ConditionStatus::Overdue);
-    assert_eq!(steps.iter().map(|s| s.1).collect::<Vec<_>>(), [CE::SubmitEvidence, CE::MarkOverdue]);
+    assert_eq!(status, ConditionStatus::Met);
+    assert_eq!(steps.iter().map(|s| s.1).collect::<Vec<_>>(), [CE::SubmitEvidence, CE::Verify]);
+    // Evidence sent after the due date: overdue first, then the evidence, then its verdict.
+    let after =
+        [(at(d("2026-07-03"), 12), Some(1), CE::SubmitEvidence), (at(d("2026-07-05"), 12), Some(2), CE::Verify)];
+    let (status, steps) = condition(&after, None, at(d("2026-12-03"), 12));
+    assert_eq!(status, ConditionStatus::Met);
+    assert_eq!(steps.iter().map(|s| s.1).collect::<Vec<_>>(), [CE::MarkOverdue, CE::SubmitEvidence, CE::Verify]);
     // What has not happened yet is not taken.
     let (status, steps) = condition(&on_time, None, at(d("2026-06-22"), 12));
     assert_eq!((status, steps.len()), (ConditionStatus::EvidenceSubmitted, 1));

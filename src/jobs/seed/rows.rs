@@ -119,10 +119,10 @@ impl Rows {
         insert_chunks!(c, requested_derogations::table, self.derogations, 8);
         insert_chunks!(c, screenings::table, self.screenings, 7);
         insert_chunks!(c, information_requests::table, self.information_requests, 9);
-        insert_chunks!(c, conditions::table, self.conditions, 13);
+        insert_chunks!(c, conditions::table, self.conditions, 14);
         insert_chunks!(c, evidence::table, self.evidence, 15);
         insert_chunks!(c, attestations::table, self.attestations, 8);
-        insert_chunks!(c, milestones::table, self.milestones, 13);
+        insert_chunks!(c, milestones::table, self.milestones, 14);
         insert_chunks!(c, observations::table, self.observations, 13);
         insert_chunks!(c, enforcement_actions::table, self.enforcement, 7);
         insert_chunks!(c, evaluations::table, self.evaluations, 7);
