@@ -12,7 +12,7 @@ use super::case_dto::{case_response, CaseResponse, CaseSummaryResponse, HistoryR
 use super::concurrency::IfMatch;
 use super::dto::list_response;
 use super::extract::AuthUser;
-use super::input::{query_flag, PageParams};
+use super::input::{query_flag, query_text, PageParams};
 use crate::app::cases;
 use crate::app::input::application::ApplicationRequest;
 use crate::app::{AppContext, PageRequest};
@@ -102,7 +102,8 @@ pub struct QueueParams {
     /// `newest` (the default): newest first.
     #[param(inline, value_type = Option<QueueSort>)]
     pub sort: Option<String>,
-    /// Text in the reference, title or organisation name.
+    /// Text in the reference, title or organisation name (one line, at most 200 characters).
+    #[param(value_type = Option<String>, format = "line-or-blank", max_length = 200)]
     pub q: Option<String>,
     /// Page number, from 1.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
@@ -164,7 +165,7 @@ impl QueueParams {
                 CaseOrder::Newest
             }
         };
-        let q = nonempty(p.q);
+        let q = query_text(p.q.as_deref(), "q", 200, &mut e);
         if q.as_ref().is_some_and(|q| q.chars().count() > 200) {
             e.add("q", "must be at most 200 characters");
         }

@@ -105,6 +105,20 @@ pub fn query_value(raw: Option<&str>) -> Option<&str> {
     raw.map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// A free-text query parameter: one line of at most `max` characters as sent (the document's
+/// `line-or-blank` pattern and `maxLength`), trimmed; blank or left out is `None`.
+pub fn query_text(raw: Option<&str>, name: &str, max: usize, errors: &mut FieldErrors) -> Option<String> {
+    let raw = raw?;
+    if raw.chars().count() > max {
+        errors.add(name, format!("must be at most {max} characters"));
+        return None;
+    }
+    if raw.trim().is_empty() {
+        return None;
+    }
+    errors.check(name, crate::domain::account::short_text(raw, max))
+}
+
 /// A `true`/`false` query parameter; empty or left out is `None`.
 pub fn query_flag(raw: Option<&str>, name: &str, errors: &mut FieldErrors) -> Option<bool> {
     match query_value(raw) {

@@ -35,6 +35,11 @@ pub const HSTS: &str = "max-age=31536000; includeSubDomains";
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 pub const MAX_HEADER_COUNT: usize = 64;
 
+/// Whether a path or query string holds a NUL character once percent-decoded.
+fn nul_in(raw: &str) -> bool {
+    raw.contains("%00") && percent_encoding::percent_decode_str(raw).any(|b| b == 0)
+}
+
 fn head_too_large(headers: &actix_web::http::header::HeaderMap) -> bool {
     headers.len() > MAX_HEADER_COUNT
         || headers.iter().map(|(k, v)| k.as_str().len() + v.len()).sum::<usize>() > MAX_HEAD_BYTES
@@ -78,7 +83,17 @@ pub async fn request_context(
         .app_data::<actix_web::web::Data<crate::app::AppContext>>()
         .is_some_and(|ctx| ctx.settings.base_url.starts_with("https://"));
 
-    let result = if head_too_large(req.headers()) {
+    let nul = nul_in(req.uri().path())
+        .then_some(actix_web::http::StatusCode::NOT_FOUND)
+        .or_else(|| req.uri().query().is_some_and(nul_in).then_some(actix_web::http::StatusCode::BAD_REQUEST));
+    let result = if let Some(status) = nul {
+        // No record's key or filter holds a NUL character, and PostgreSQL refuses text with one:
+        // refused here, for every route.
+        let (req, _) = req.into_parts();
+        let mut problem = REQUEST_ID.sync_scope(request_id.clone(), || problem_for_status(status));
+        problem.detail = "the address holds a NUL character (%00)".into();
+        Ok(ServiceResponse::new(req, problem.response()).map_into_boxed_body())
+    } else if head_too_large(req.headers()) {
         // Refused here, below the framework's own limit (whose bare 431 carries no headers), so
         // that the answer is a problem with every security header.
         let (req, _) = req.into_parts();

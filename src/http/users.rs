@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 
 use super::dto::{list_response, UserResponse};
 use super::extract::AuthUser;
-use super::input::{query_flag, query_value, PageParams};
+use super::input::{query_flag, query_text, query_value, PageParams};
 use super::problem::Problem;
 pub use crate::app::input::users::{CreateUserRequest, UpdateUserRequest};
 use crate::app::{users, AppContext};
@@ -28,7 +28,8 @@ pub struct UserListParams {
     /// Only users with this role.
     #[param(value_type = Option<Role>)]
     pub role: Option<String>,
-    /// Text in the email address or name.
+    /// Text in the email address or name (one line, at most 200 characters).
+    #[param(value_type = Option<String>, format = "line-or-blank", max_length = 200)]
     pub q: Option<String>,
     /// `true` for disabled users only, `false` for enabled only.
     #[param(value_type = Option<bool>)]
@@ -62,8 +63,9 @@ pub async fn list(
     let lists = &ctx.settings.lists;
     let page =
         PageParams { page: p.page, per_page: p.per_page }.parse(&mut e, lists.default_per_page, lists.max_per_page);
+    let q = query_text(p.q.as_deref(), "q", 200, &mut e);
     e.into_result()?;
-    let filter = UserFilter { role, q: p.q.filter(|q| !q.trim().is_empty()), disabled };
+    let filter = UserFilter { role, q, disabled };
     let result = users::list(&ctx, &user.0, filter, page).await?;
     Ok(list_response(&req, result, UserResponse::from))
 }

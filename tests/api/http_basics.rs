@@ -107,6 +107,20 @@ async fn unknown_routes_and_wrong_methods_are_problems() {
     problem(r, StatusCode::METHOD_NOT_ALLOWED).await;
     let r = app.get("/api/v1/auth/login", None).await;
     problem(r, StatusCode::METHOD_NOT_ALLOWED).await;
+    // A NUL character (which PostgreSQL refuses in text) in the address: 404 in the path, 400 in
+    // the query, for every route, before any handler reads it.
+    let (_, admin) = app.admin("admin@example.org").await;
+    problem(app.get("/api/v1/register/SBX-2026%0000001", None).await, StatusCode::NOT_FOUND).await;
+    problem(app.get("/register/SBX%00", None).await, StatusCode::NOT_FOUND).await;
+    problem(app.get("/api/v1/register?authority=E06%00", None).await, StatusCode::BAD_REQUEST).await;
+    problem(app.get("/api/v1/applications?q=%00", Some(&admin)).await, StatusCode::BAD_REQUEST).await;
+    // Other control characters in a text filter are named.
+    let body =
+        problem(app.get("/api/v1/register?authority=E06%01", None).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "authority", "{body}");
+    let body =
+        problem(app.get("/api/v1/applications?q=a%07b", Some(&admin)).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "q", "{body}");
     // The health checks, outside /api/v1, too, for any method they do not take.
     for path in ["/healthz", "/readyz"] {
         for method in ["TRACE", "POST", "DELETE"] {
@@ -116,7 +130,6 @@ async fn unknown_routes_and_wrong_methods_are_problems() {
             problem(r, StatusCode::METHOD_NOT_ALLOWED).await;
         }
     }
-    let (_, admin) = app.admin("admin@example.org").await;
     problem(app.get("/api/v1/users/not-a-number", Some(&admin)).await, StatusCode::NOT_FOUND).await;
     problem(app.get("/api/v1/users/99999999999999999999999", Some(&admin)).await, StatusCode::NOT_FOUND).await;
 }

@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::page_headers;
-use super::input::PageParams;
+use super::input::{query_text, PageParams};
 use crate::app::register::{self, Entry};
 use crate::app::AppContext;
 use crate::db::register::{RegisterFilter, RegisterOrder};
@@ -122,6 +122,7 @@ pub struct RegisterParams {
     #[param(value_type = Option<i64>)]
     pub zone: Option<String>,
     /// Local planning authority code.
+    #[param(value_type = Option<String>, format = "line-or-blank", max_length = 20)]
     pub authority: Option<String>,
     /// A status a register entry can have.
     #[param(inline, value_type = Option<RegisterStatus>)]
@@ -137,7 +138,7 @@ pub struct RegisterParams {
     /// case, in the entry's reference, title, organisation, postcode district, zone or planning
     /// authority. Only letters and digits count; punctuation and operators only separate words.
     /// Text with no word in it matches nothing.
-    #[param(max_length = 200)]
+    #[param(value_type = Option<String>, format = "line-or-blank", max_length = 200)]
     pub q: Option<String>,
     /// `newest` (decided most recently first, the default) or `oldest` (decided longest ago
     /// first). Search results come in the same order. The CSV and the feed keep their own order.
@@ -187,7 +188,7 @@ pub fn parse_filter(p: &RegisterParams, e: &mut FieldErrors) -> RegisterFilter {
     RegisterFilter {
         zone_id: nonempty(&p.zone)
             .and_then(|z| e.check("zone", z.parse::<i64>().map_err(|_| "must be a zone id".to_string()))),
-        lpa_code: nonempty(&p.authority).map(|a| a.to_uppercase()),
+        lpa_code: query_text(p.authority.as_deref(), "authority", 20, e).map(|a| a.to_uppercase()),
         status: nonempty(&p.status).and_then(|s| {
             e.check(
                 "status",
@@ -211,12 +212,17 @@ pub fn parse_filter(p: &RegisterParams, e: &mut FieldErrors) -> RegisterFilter {
                     .ok_or_else(|| "must be a year such as 2027".to_string()),
             )
         }),
-        words: nonempty(&p.q).and_then(|q| {
+        words: p.q.as_deref().and_then(|q| {
             if q.chars().count() > MAX_QUERY_CHARS {
                 e.add("q", format!("must be {MAX_QUERY_CHARS} characters or fewer"));
                 None
+            } else if q.trim().is_empty() {
+                None
+            } else if q.trim().chars().any(char::is_control) {
+                e.add("q", "must be one line, without control characters");
+                None
             } else {
-                Some(register_search::words(&q))
+                Some(register_search::words(q))
             }
         }),
     }
