@@ -155,6 +155,8 @@ fn from_where(
     words: &[String],
     after: Option<(NaiveDateTime, i64)>,
 ) -> QueryResult<Sql> {
+    let (reduced, reference) = as_reference(words);
+    let words = reduced.as_slice();
     let mut sql = Sql::default();
     if matches!(c, DbConn::Sqlite(_)) {
         sql.push(
@@ -200,8 +202,31 @@ fn from_where(
                 .push(")");
         }
     }
+    if let Some(reference) = reference {
+        sql.push(" AND applications.reference = ").bind(Bind::Text(reference));
+    }
     filters(&mut sql, f);
     Ok(sql)
+}
+
+/// A search that is exactly a reference (`SBX-2026-00012`: the words `sbx`, a year and a number)
+/// is read as that reference: the entry is found by its number's word, which few entries hold,
+/// and its reference, rather than by `sbx` and the year, which every entry or a year's entries
+/// hold (their lists grow with the register; at a million entries they made such a search 1.7
+/// times slower than at ten thousand). The entry found is the one the words find.
+fn as_reference(words: &[String]) -> (Vec<String>, Option<String>) {
+    match words {
+        [sbx, year, number]
+            if sbx == "sbx"
+                && year.len() == 4
+                && year.bytes().all(|b| b.is_ascii_digit())
+                && !number.is_empty()
+                && number.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            (vec![number.clone()], Some(format!("SBX-{year}-{number}")))
+        }
+        _ => (words.to_vec(), None),
+    }
 }
 
 /// The register's other filters, as `predicate` in `db::register` applies them to a list.
@@ -300,7 +325,17 @@ pub fn count(c: &mut DbConn, f: &RegisterFilter, words: &[String], cap: i64) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::{fts5_query, words};
+    use super::{as_reference, fts5_query, words};
+
+    #[test]
+    fn a_search_that_is_a_reference_is_read_as_one() {
+        let w = |t: &str| words(t);
+        assert_eq!(as_reference(&w("SBX-2026-00012")), (vec!["00012".to_string()], Some("SBX-2026-00012".into())));
+        assert_eq!(as_reference(&w(" sbx 2026 00012 ")).1.as_deref(), Some("SBX-2026-00012"));
+        for other in ["SBX-2026", "solar 2026 00012", "SBX-26-00012", "SBX-2026-00012 solar", "SBX-2026-x1"] {
+            assert_eq!(as_reference(&w(other)), (w(other), None), "{other}");
+        }
+    }
 
     #[test]
     fn words_are_letters_and_digits_and_nothing_else_reaches_the_query() {
