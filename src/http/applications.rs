@@ -12,7 +12,7 @@ use super::case_dto::{case_response, CaseResponse, CaseSummaryResponse, HistoryR
 use super::concurrency::IfMatch;
 use super::dto::list_response;
 use super::extract::AuthUser;
-use super::input::{query_flag, query_text, PageParams};
+use super::input::{query_flag, query_text, query_value, PageParams};
 use crate::app::cases;
 use crate::app::input::application::ApplicationRequest;
 use crate::app::{AppContext, PageRequest};
@@ -145,7 +145,7 @@ impl QueueParams {
     ) -> Result<(CaseFilter, PageRequest), FieldErrors> {
         let p = self;
         let mut e = FieldErrors::new();
-        let nonempty = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let nonempty = |s: Option<String>| query_value(s.as_deref()).map(str::to_string);
         let status =
             nonempty(p.status).and_then(|s| e.check("status", s.parse::<Status>()).map(|s| s.as_str().to_string()));
         let zone_id = nonempty(p.zone)

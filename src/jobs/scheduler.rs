@@ -7,6 +7,7 @@
 //! conditional on the row's version, and every email has a deduplication key, so a second pass
 //! (or a concurrent one) finds nothing left to do.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -16,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::case_mail::{notify, reminder_key, To};
 use crate::app::AppContext;
 use crate::db::models::{Condition, Milestone};
-use crate::db::{audit, cases as case_repo, monitoring as repo};
+use crate::db::{audit, cases as case_repo, monitoring as repo, DbConn};
 use crate::domain::monitoring::{
     condition_transition, condition_visit, milestone_transition, milestone_visit, past_due, ConditionEvent,
     ConditionStatus, MilestoneEvent, MilestoneStatus,
@@ -47,14 +48,7 @@ pub async fn run_once(ctx: &AppContext) -> AppResult<PassReport> {
 
     let mut after = start;
     loop {
-        let (batch, monitored) = ctx
-            .db
-            .run(move |c| {
-                let rows = repo::conditions_to_check(c, today, after, BATCH)?;
-                let ids: Vec<i64> = rows.iter().map(|r| r.application_id).collect();
-                Ok::<_, AppError>((rows, repo::monitored_among(c, &ids)?))
-            })
-            .await?;
+        let (batch, monitored) = due_batch(ctx, today, after, repo::conditions_to_check, |r| r.application_id).await?;
         let Some(last) = batch.last() else { break };
         after = (last.scheduler_check_on.unwrap_or(today), last.id);
         let mut moved_on = Vec::new();
@@ -68,28 +62,14 @@ pub async fn run_once(ctx: &AppContext) -> AppResult<PassReport> {
                 (false, next) => moved_on.push((cond.id, cond.version, next)),
             }
         }
-        ctx.db
-            .write(move |c| {
-                for (id, version, next) in moved_on {
-                    repo::set_condition_check(c, id, version, next)?;
-                }
-                Ok::<_, AppError>(())
-            })
-            .await?;
+        move_on(ctx, repo::set_condition_check, moved_on).await?;
     }
 
     let mut days = ctx.settings.scheduler.reminder_days.clone();
     days.sort_unstable();
     let mut after = start;
     loop {
-        let (batch, monitored) = ctx
-            .db
-            .run(move |c| {
-                let rows = repo::milestones_to_check(c, today, after, BATCH)?;
-                let ids: Vec<i64> = rows.iter().map(|r| r.application_id).collect();
-                Ok::<_, AppError>((rows, repo::monitored_among(c, &ids)?))
-            })
-            .await?;
+        let (batch, monitored) = due_batch(ctx, today, after, repo::milestones_to_check, |r| r.application_id).await?;
         let Some(last) = batch.last() else { break };
         after = (last.scheduler_check_on.unwrap_or(today), last.id);
         let mut moved_on = Vec::new();
@@ -107,16 +87,45 @@ pub async fn run_once(ctx: &AppContext) -> AppResult<PassReport> {
                 tracing::warn!(error = %e, "scheduler: milestone skipped; the next pass retries it");
             }
         }
-        ctx.db
-            .write(move |c| {
-                for (id, version, next) in moved_on {
-                    repo::set_milestone_check(c, id, version, next)?;
-                }
-                Ok::<_, AppError>(())
-            })
-            .await?;
+        move_on(ctx, repo::set_milestone_check, moved_on).await?;
     }
     Ok(report)
+}
+
+/// A query for the rows due a look on a day, after a position, at most so many.
+type DueRows<T> = fn(&mut DbConn, NaiveDate, (NaiveDate, i64), i64) -> diesel::QueryResult<Vec<T>>;
+
+/// The next batch of rows due a look after `after`, and which of their cases are monitored.
+async fn due_batch<T: Send + 'static>(
+    ctx: &AppContext,
+    today: NaiveDate,
+    after: (NaiveDate, i64),
+    load: DueRows<T>,
+    case_of: fn(&T) -> i64,
+) -> AppResult<(Vec<T>, HashSet<i64>)> {
+    ctx.db
+        .run(move |c| {
+            let rows = load(c, today, after, BATCH)?;
+            let ids: Vec<i64> = rows.iter().map(case_of).collect();
+            Ok::<_, AppError>((rows, repo::monitored_among(c, &ids)?))
+        })
+        .await
+}
+
+/// Moves the next look of rows that needed nothing else on, in one transaction.
+type MoveOn = fn(&mut DbConn, i64, i64, Option<NaiveDate>) -> diesel::QueryResult<()>;
+async fn move_on(ctx: &AppContext, set: MoveOn, rows: Vec<(i64, i64, Option<NaiveDate>)>) -> AppResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    ctx.db
+        .write(move |c| {
+            for (id, version, next) in rows {
+                set(c, id, version, next)?;
+            }
+            Ok::<_, AppError>(())
+        })
+        .await
 }
 
 async fn condition_overdue(ctx: &AppContext, stale: Condition) -> AppResult<bool> {

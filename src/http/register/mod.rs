@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::page_headers;
-use super::input::{query_text, PageParams};
+use super::input::{query_text, query_value, PageParams};
 use crate::app::register::{self, Entry};
 use crate::app::AppContext;
 use crate::db::register::{RegisterFilter, RegisterOrder};
@@ -184,7 +184,7 @@ pub fn parse_sort(p: &RegisterParams, e: &mut FieldErrors) -> RegisterOrder {
 }
 
 pub fn parse_filter(p: &RegisterParams, e: &mut FieldErrors) -> RegisterFilter {
-    let nonempty = |s: &Option<String>| s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let nonempty = |s: &Option<String>| query_value(s.as_deref()).map(str::to_string);
     RegisterFilter {
         zone_id: nonempty(&p.zone)
             .and_then(|z| e.check("zone", z.parse::<i64>().map_err(|_| "must be a zone id".to_string()))),
